@@ -1,0 +1,107 @@
+"""Sum gradients. `None` is the zero of every type.
+
+Reads of single elements (`x[i]` in a loop) produce `IndexedGradient`s, which keep the
+index and value instead of a dense array per read; they turn dense only when added to a dense
+gradient or handed to a rule, so a loop of `n` reads costs `O(n)` rather than `O(n^2)`.
+"""
+
+import numpy as np
+
+from .structures import Structural
+
+
+class IndexedGradient:
+    """A sparse gradient of an array: the sum of `value` at `index` over its entries.
+
+    Entries live in a list that copies share; a copy records how many entries it owns, so
+    appending to the newest copy is `O(1)` and an older alias never sees the new entries.
+    """
+
+    __slots__ = ("shape", "dtype", "_entries", "_count")
+
+    def __init__(self, shape, dtype, entries, count=None):
+        self.shape = shape
+        self.dtype = dtype
+        self._entries = entries
+        self._count = len(entries) if count is None else count
+
+    @classmethod
+    def single(cls, like, index, value):
+        return cls(like.shape, like.dtype, [(index, value)])
+
+    def plus(self, other):
+        """Return the sum with another `IndexedGradient` of the same shape."""
+        entries = self._entries
+        if len(entries) != self._count:
+            entries = entries[: self._count]
+        entries.extend(other._entries[: other._count])
+        return IndexedGradient(self.shape, self.dtype, entries)
+
+    def dense(self):
+        out = np.zeros(self.shape, self.dtype)
+        return self.add_into(out)
+
+    def add_into(self, out):
+        """Add the entries into the array `out` in place and return it."""
+        scalar_positions, scalar_values = [], []
+        for index, value in self._entries[: self._count]:
+            if isinstance(index, (int, np.integer)) and out.ndim == 1:
+                scalar_positions.append(index)
+                scalar_values.append(value)
+            else:
+                np.add.at(out, index, value)
+        if scalar_positions:
+            values = np.asarray(scalar_values, dtype=out.dtype)
+            np.add.at(out, np.asarray(scalar_positions), values)
+        return out
+
+    def __repr__(self):
+        return f"IndexedGradient(shape={self.shape}, entries={self._count})"
+
+
+def densify(g):
+    """Return `g` with every `IndexedGradient` inside it made dense."""
+    if isinstance(g, IndexedGradient):
+        return g.dense()
+    if type(g) is tuple:
+        return tuple(densify(x) for x in g)
+    if type(g) is list:
+        return [densify(x) for x in g]
+    if type(g) is dict:
+        return {k: densify(v) for k, v in g.items()}
+    if isinstance(g, Structural):
+        return Structural({k: densify(v) for k, v in g.items()}, g.primal_type)
+    return g
+
+
+def accumulate(a, b):
+    """Return the sum of two gradients of the same value; either may be `None`."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, IndexedGradient):
+        if isinstance(b, IndexedGradient):
+            return a.plus(b)
+        return a.add_into(np.array(b, dtype=np.result_type(b, a.dtype), copy=True))
+    if isinstance(b, IndexedGradient):
+        return b.add_into(np.array(a, dtype=np.result_type(a, b.dtype), copy=True))
+    if type(a) is tuple and type(b) is tuple:
+        return tuple(accumulate(x, y) for x, y in zip(a, b))
+    if type(a) is list and type(b) is list:
+        return [accumulate(x, y) for x, y in zip(a, b)]
+    if type(a) is dict and type(b) is dict:
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = accumulate(merged.get(key), value)
+        return merged
+    if isinstance(a, Structural) and isinstance(b, Structural):
+        merged = dict(a.items())
+        for key, value in b.items():
+            merged[key] = accumulate(merged.get(key), value)
+        return Structural(merged, a.primal_type or b.primal_type)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        # A namedtuple's gradient may arrive as a plain tuple from one path.
+        return type(a)(accumulate(x, y) for x, y in zip(a, b)) if type(a) is tuple else \
+            [accumulate(x, y) for x, y in zip(a, b)]
+    return a + b
