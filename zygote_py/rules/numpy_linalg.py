@@ -1,1 +1,859 @@
-"""Placeholder."""
+"""Gradient rules of NumPy's products and `np.linalg`: matmul, dot, einsum, tensordot, kron,
+cross, inverses, determinants, solves, factorizations, pseudo-inverses and norms.
+
+Matrix functions act on the last two axes and broadcast over the others. Rules for
+factorizations of symmetric input (cholesky, eigh) return the symmetric part of the gradient,
+since NumPy reads one triangle only and the other is assumed to mirror it. The formulas
+follow M. Giles, "An extended collection of matrix derivative results for forward and reverse
+mode algorithmic differentiation" (2008), I. Murray, "Differentiation of the Cholesky
+decomposition" (2016), and J. Townsend, "Differentiating the singular value decomposition"
+(2016).
+"""
+
+import string
+
+import numpy as np
+
+from ..runtime.broadcast import is_differentiable_value, unbroadcast
+from .numpy_elementwise import conj_if_complex, register_aliases
+from .numpy_reductions import expand_reduced, normalize_axes
+from .registry import register_method_rule, register_rule
+
+
+def matrix_transpose(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def outer_last(u, v):
+    """Return the batched outer product `u[..., :, None] * v[..., None, :]`."""
+    return np.expand_dims(u, -1) * np.expand_dims(v, -2)
+
+
+def scale_matrices(factor, x):
+    """Multiply each matrix of the stack `x` by the matching entry of `factor`."""
+    return np.expand_dims(np.expand_dims(factor, -1), -1) * x
+
+
+def symmetric_part(x):
+    return (x + matrix_transpose(x)) / 2
+
+
+def missing_as_zeros(g, like):
+    return np.zeros(np.shape(like), dtype=np.result_type(like, np.float64)) if g is None else g
+
+
+# Matrix products --------------------------------------------------------------------------
+
+
+def matmul_cotangents(dy, a, b):
+    """Return the cotangents of `a @ b` for every combination of 1-D and stacked operands."""
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    ca, cb = conj_if_complex(a), conj_if_complex(b)
+    if a_ndim == 1 and b_ndim == 1:
+        return unbroadcast(dy * cb, a), unbroadcast(dy * ca, b)
+    if a_ndim == 1:
+        # (k,) @ (..., k, n) -> (..., n)
+        da = np.squeeze(np.matmul(cb, np.expand_dims(dy, -1)), -1)
+        db = outer_last(np.broadcast_to(ca, np.shape(dy)[:-1] + (np.shape(a)[0],)), dy)
+        return unbroadcast(da, a), unbroadcast(db, b)
+    if b_ndim == 1:
+        # (..., m, k) @ (k,) -> (..., m)
+        da = outer_last(dy, np.broadcast_to(cb, np.shape(dy) + (np.shape(b)[0],)))
+        db = np.squeeze(np.matmul(matrix_transpose(ca), np.expand_dims(dy, -1)), -1)
+        return unbroadcast(da, a), unbroadcast(db, b)
+    da = np.matmul(dy, matrix_transpose(cb))
+    db = np.matmul(matrix_transpose(ca), dy)
+    return unbroadcast(da, a), unbroadcast(db, b)
+
+
+def matmul_rule(x1, x2, /, **kwargs):
+    y = np.matmul(x1, x2, **kwargs)
+
+    def matmul_back(dy):
+        return matmul_cotangents(dy, x1, x2)
+
+    return y, matmul_back
+
+
+register_aliases([np.matmul, np.linalg.matmul], matmul_rule)
+
+
+def dot_cotangents(dy, a, b):
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    if a_ndim == 0 or b_ndim == 0:
+        return (unbroadcast(np.sum(dy * conj_if_complex(b)) if a_ndim == 0 else
+                            dy * conj_if_complex(b), a),
+                unbroadcast(np.sum(dy * conj_if_complex(a)) if b_ndim == 0 else
+                            dy * conj_if_complex(a), b))
+    if b_ndim <= 2:
+        # dot and matmul agree when b has at most two axes.
+        return matmul_cotangents(dy, a, b)
+    letters = iter(string.ascii_letters)
+    a_subs = "".join(next(letters) for _ in range(a_ndim))
+    b_subs = "".join(next(letters) for _ in range(b_ndim - 2))
+    contracted = a_subs[-1]
+    last = next(letters)
+    b_subs = b_subs + contracted + last
+    output = a_subs[:-1] + b_subs[:-2] + last
+    return einsum_cotangents(dy, [a_subs, b_subs], output, [a, b])
+
+
+@register_rule(np.dot)
+def dot_rule(a, b, out=None):
+    y = np.dot(a, b, out)
+
+    def dot_back(dy):
+        return dot_cotangents(dy, a, b)
+
+    return y, dot_back
+
+
+def ndarray_dot_rule(a, b, out=None):
+    y = a.dot(b, out)
+
+    def ndarray_dot_back(dy):
+        return dot_cotangents(dy, a, b)
+
+    return y, ndarray_dot_back
+
+
+register_method_rule(np.ndarray, "dot", ndarray_dot_rule)
+
+
+@register_rule(np.vdot)
+def vdot_rule(a, b, /):
+    y = np.vdot(a, b)
+
+    def vdot_back(dy):
+        # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
+        da = np.reshape(dy * np.conj(np.ravel(b)) if np.iscomplexobj(b) else dy * np.ravel(b),
+                        np.shape(a))
+        db = np.reshape(dy * np.ravel(a), np.shape(b))
+        return unbroadcast(conj_if_complex(da) if np.iscomplexobj(a) else da, a), \
+            unbroadcast(db, b)
+
+    return y, vdot_back
+
+
+@register_rule(np.inner)
+def inner_rule(a, b, /):
+    y = np.inner(a, b)
+
+    def inner_back(dy):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            return dot_cotangents(dy, a, b)
+        letters = iter(string.ascii_letters)
+        contracted = next(letters)
+        a_free = "".join(next(letters) for _ in range(np.ndim(a) - 1))
+        b_free = "".join(next(letters) for _ in range(np.ndim(b) - 1))
+        return einsum_cotangents(dy, [a_free + contracted, b_free + contracted],
+                                 a_free + b_free, [a, b])
+
+    return y, inner_back
+
+
+def outer_rule(a, b, /, *args, **kwargs):
+    y = np.outer(a, b, *args, **kwargs)
+
+    def outer_back(dy):
+        da = np.reshape(np.matmul(dy, conj_if_complex(np.ravel(b))), np.shape(a))
+        db = np.reshape(np.matmul(matrix_transpose(dy), conj_if_complex(np.ravel(a))),
+                        np.shape(b))
+        return unbroadcast(da, a), unbroadcast(db, b)
+
+    return y, outer_back
+
+
+register_rule(np.outer, outer_rule)
+register_rule(np.linalg.outer, outer_rule)
+
+
+def vecdot_rule(x1, x2, /, **kwargs):
+    y = np.vecdot(x1, x2, **kwargs)
+
+    def vecdot_back(dy):
+        ndim = max(np.ndim(x1), np.ndim(x2))
+        axis = kwargs.get("axis", -1) % ndim
+        g = np.expand_dims(dy, axis)
+        # vecdot conjugates its first argument.
+        return (unbroadcast(conj_if_complex(g * x2) if np.iscomplexobj(x1) else g * x2, x1),
+                unbroadcast(g * x1, x2))
+
+    return y, vecdot_back
+
+
+register_rule(np.vecdot, vecdot_rule)
+register_rule(np.linalg.vecdot, vecdot_rule)
+
+
+@register_rule(np.linalg.multi_dot)
+def multi_dot_rule(arrays, *, out=None):
+    y = np.linalg.multi_dot(arrays, out=out)
+
+    def multi_dot_back(dy):
+        # A 1-D first array is a row vector and a 1-D last array a column vector.
+        matrices = [np.asarray(x) for x in arrays]
+        if matrices[0].ndim == 1:
+            matrices[0] = np.reshape(matrices[0], (1, -1))
+        if matrices[-1].ndim == 1:
+            matrices[-1] = np.reshape(matrices[-1], (-1, 1))
+        g = np.reshape(dy, (matrices[0].shape[0], matrices[-1].shape[1]))
+        cotangents = []
+        for i, x in enumerate(arrays):
+            left = np.eye(matrices[0].shape[0])
+            for m in matrices[:i]:
+                left = np.matmul(left, m)
+            right = np.eye(matrices[-1].shape[1])
+            for m in reversed(matrices[i + 1:]):
+                right = np.matmul(m, right)
+            gi = np.matmul(np.matmul(matrix_transpose(left), g), matrix_transpose(right))
+            cotangents.append(unbroadcast(np.reshape(gi, np.shape(x)), x))
+        return (tuple(cotangents) if isinstance(arrays, tuple) else cotangents,)
+
+    return y, multi_dot_back
+
+
+# einsum -----------------------------------------------------------------------------------
+
+
+def einsum_operands(args):
+    """Return `(input subscripts, output subscripts, operands, operand positions)`.
+
+    Accepts both the string form `einsum("ij,jk->ik", a, b)` and the sublist form
+    `einsum(a, [0, 1], b, [1, 2], [0, 2])`, and returns explicit subscripts with every
+    ellipsis replaced by letters, so the pullback can build contractions of its own.
+    """
+    if isinstance(args[0], str):
+        subscripts = args[0].replace(" ", "")
+        operands = list(args[1:])
+        positions = list(range(1, len(args)))
+        if "->" in subscripts:
+            inputs, output = subscripts.split("->")
+        else:
+            inputs, output = subscripts, None
+        input_subs = inputs.split(",")
+    else:
+        operands = list(args[0::2])
+        sublists = list(args[1::2])
+        positions = list(range(0, len(args), 2))
+        output = None
+        if len(args) % 2 == 1:
+            operands = operands[:-1]
+            positions = positions[:-1]
+            output = sublist_letters(args[-1])
+        input_subs = [sublist_letters(s) for s in sublists]
+    used = set("".join(input_subs) + (output or ""))
+    free = [c for c in string.ascii_letters if c not in used]
+    ellipsis_ndim = 0
+    for sub, x in zip(input_subs, operands):
+        if "..." in sub:
+            ellipsis_ndim = max(ellipsis_ndim, np.ndim(x) - (len(sub) - 3))
+    ellipsis_letters = "".join(free[:ellipsis_ndim])
+    expanded = []
+    for sub, x in zip(input_subs, operands):
+        if "..." in sub:
+            count = np.ndim(x) - (len(sub) - 3)
+            sub = sub.replace("...", ellipsis_letters[ellipsis_ndim - count:])
+        expanded.append(sub)
+    if output is None:
+        # Implicit mode: ellipsis axes first, then the labels used once, in ASCII order.
+        labels = "".join(expanded)
+        once = sorted(c for c in set(labels)
+                      if labels.count(c) == 1 and c not in ellipsis_letters)
+        output = ellipsis_letters + "".join(once)
+    else:
+        output = output.replace("...", ellipsis_letters)
+    return expanded, output, operands, positions, free[ellipsis_ndim:]
+
+
+def sublist_letters(sublist):
+    letters = []
+    for item in sublist:
+        letters.append("..." if item is Ellipsis else string.ascii_letters[int(item)])
+    return "".join(letters)
+
+
+def einsum_cotangents(dy, input_subs, output, operands, spare_letters=None):
+    """Return the cotangent of every operand of an einsum with explicit subscripts."""
+    if spare_letters is None:
+        used = set("".join(input_subs) + output)
+        spare_letters = [c for c in string.ascii_letters if c not in used]
+    return tuple(einsum_operand_cotangent(dy, i, input_subs, output, operands, spare_letters)
+                 for i in range(len(operands)))
+
+
+def einsum_operand_cotangent(dy, i, input_subs, output, operands, spare_letters):
+    x = operands[i]
+    if not is_differentiable_value(x):
+        return None
+    sub = input_subs[i]
+    sizes = dict(zip(sub, np.shape(x)))
+    unique = "".join(dict.fromkeys(sub))
+    elsewhere = set(output).union(*[set(s) for j, s in enumerate(input_subs) if j != i])
+    kept = "".join(c for c in unique if c in elsewhere)
+    others = [conj_if_complex(operands[j]) for j in range(len(operands)) if j != i]
+    other_subs = [input_subs[j] for j in range(len(operands)) if j != i]
+    spec = ",".join([output] + other_subs) + "->" + kept
+    g = np.einsum(spec, dy, *others, optimize=len(others) > 0)
+    # Labels of x that meet only x were summed over: each of those entries gets all of dy.
+    for position, label in enumerate(unique):
+        if label not in kept:
+            g = np.expand_dims(g, position)
+    target = tuple(sizes[c] for c in unique)
+    summed = tuple(axis for axis, (have, want) in enumerate(zip(np.shape(g), target))
+                   if want == 1 and have != 1)
+    if summed:
+        # x had length 1 on a label that broadcasting stretched.
+        g = np.sum(g, axis=summed, keepdims=True)
+    g = np.broadcast_to(g, target)
+    if len(unique) < len(sub):
+        g = place_repeated_labels(g, unique, sub, sizes, spare_letters)
+    return unbroadcast(np.reshape(g, np.shape(x)), x)
+
+
+def place_repeated_labels(g, unique, sub, sizes, spare_letters):
+    """Spread `g` (one axis per distinct label) onto the diagonals that repeated labels read.
+
+    Each repeat of a label gets a fresh label tied to the first by an identity matrix.
+    """
+    spare = iter(spare_letters)
+    seen = set()
+    result_labels = []
+    eye_specs = []
+    eyes = []
+    for label in sub:
+        if label in seen:
+            fresh = next(spare)
+            result_labels.append(fresh)
+            eye_specs.append(label + fresh)
+            eyes.append(np.eye(sizes[label]))
+        else:
+            seen.add(label)
+            result_labels.append(label)
+    spec = ",".join([unique] + eye_specs) + "->" + "".join(result_labels)
+    return np.einsum(spec, g, *eyes)
+
+
+@register_rule(np.einsum)
+def einsum_rule(*operands, **kwargs):
+    y = np.einsum(*operands, **kwargs)
+    input_subs, output, arrays, positions, spare = einsum_operands(operands)
+
+    def einsum_back(dy):
+        cotangents = [None] * len(operands)
+        grads = einsum_cotangents(dy, input_subs, output, arrays, spare)
+        for position, g in zip(positions, grads):
+            cotangents[position] = g
+        return tuple(cotangents)
+
+    return y, einsum_back
+
+
+def tensordot_subscripts(a_ndim, b_ndim, axes):
+    if np.ndim(axes) == 0:
+        count = int(axes)
+        a_axes = list(range(a_ndim - count, a_ndim))
+        b_axes = list(range(count))
+    else:
+        a_axes, b_axes = axes
+        a_axes = [int(i) % a_ndim for i in np.atleast_1d(a_axes)]
+        b_axes = [int(i) % b_ndim for i in np.atleast_1d(b_axes)]
+    letters = iter(string.ascii_letters)
+    a_subs = [next(letters) for _ in range(a_ndim)]
+    b_subs = [next(letters) for _ in range(b_ndim)]
+    for i, j in zip(a_axes, b_axes):
+        b_subs[j] = a_subs[i]
+    output = [c for k, c in enumerate(a_subs) if k not in a_axes] + \
+        [c for k, c in enumerate(b_subs) if k not in b_axes]
+    return ["".join(a_subs), "".join(b_subs)], "".join(output)
+
+
+def tensordot_rule(a, b, /, axes=2):
+    y = np.tensordot(a, b, axes)
+
+    def tensordot_back(dy):
+        input_subs, output = tensordot_subscripts(np.ndim(a), np.ndim(b), axes)
+        return einsum_cotangents(dy, input_subs, output, [a, b])
+
+    return y, tensordot_back
+
+
+register_rule(np.tensordot, tensordot_rule)
+
+
+@register_rule(np.linalg.tensordot)
+def linalg_tensordot_rule(x1, x2, /, *, axes=2):
+    y = np.linalg.tensordot(x1, x2, axes=axes)
+
+    def linalg_tensordot_back(dy):
+        input_subs, output = tensordot_subscripts(np.ndim(x1), np.ndim(x2), axes)
+        return einsum_cotangents(dy, input_subs, output, [x1, x2])
+
+    return y, linalg_tensordot_back
+
+
+@register_rule(np.kron)
+def kron_rule(a, b):
+    y = np.kron(a, b)
+
+    def kron_back(dy):
+        # kron(a, b)[i*p + k, j*q + l] = a[i, j] * b[k, l]: split each axis into an (a, b) pair.
+        ndim = max(np.ndim(a), np.ndim(b))
+        a_shape = (1,) * (ndim - np.ndim(a)) + np.shape(a)
+        b_shape = (1,) * (ndim - np.ndim(b)) + np.shape(b)
+        paired = []
+        for m, n in zip(a_shape, b_shape):
+            paired.extend([m, n])
+        g = np.reshape(dy, paired)
+        a_labels = string.ascii_letters[:ndim]
+        b_labels = string.ascii_letters[ndim:2 * ndim]
+        g_labels = "".join(p + q for p, q in zip(a_labels, b_labels))
+        da = np.einsum(f"{g_labels},{b_labels}->{a_labels}", g,
+                       np.reshape(conj_if_complex(b), b_shape))
+        db = np.einsum(f"{g_labels},{a_labels}->{b_labels}", g,
+                       np.reshape(conj_if_complex(a), a_shape))
+        return unbroadcast(np.reshape(da, np.shape(a)), a), \
+            unbroadcast(np.reshape(db, np.shape(b)), b)
+
+    return y, kron_back
+
+
+def cross_cotangents(dy, a, b, axisa, axisb, axisc):
+    # <dy, a x b> = <a, b x dy> = <b, dy x a>.
+    g = np.moveaxis(dy, axisc, -1)
+    a_last = np.moveaxis(a, axisa, -1)
+    b_last = np.moveaxis(b, axisb, -1)
+    if np.shape(a_last)[-1] != 3 or np.shape(b_last)[-1] != 3:
+        raise NotImplementedError("the gradient of np.cross is implemented for 3-vectors only")
+    da = np.moveaxis(np.cross(b_last, g), -1, axisa)
+    db = np.moveaxis(np.cross(g, a_last), -1, axisb)
+    return unbroadcast(da, a), unbroadcast(db, b)
+
+
+@register_rule(np.cross)
+def cross_rule(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    y = np.cross(a, b, axisa, axisb, axisc, axis)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+
+    def cross_back(dy):
+        return cross_cotangents(dy, a, b, axisa, axisb, axisc)
+
+    return y, cross_back
+
+
+@register_rule(np.linalg.cross)
+def linalg_cross_rule(x1, x2, /, *, axis=-1):
+    y = np.linalg.cross(x1, x2, axis=axis)
+
+    def linalg_cross_back(dy):
+        return cross_cotangents(dy, x1, x2, axis, axis, axis)
+
+    return y, linalg_cross_back
+
+
+# Inverses, determinants and solves ----------------------------------------------------------
+
+
+@register_rule(np.linalg.inv)
+def inv_rule(a):
+    y = np.linalg.inv(a)
+
+    def inv_back(dy):
+        return (unbroadcast(-np.matmul(np.matmul(matrix_transpose(y), dy), matrix_transpose(y)),
+                            a),)
+
+    return y, inv_back
+
+
+@register_rule(np.linalg.det)
+def det_rule(a):
+    y = np.linalg.det(a)
+
+    def det_back(dy):
+        # NOTE: uses inv(a), so a singular matrix raises instead of returning its adjugate.
+        return (unbroadcast(scale_matrices(dy * y, matrix_transpose(np.linalg.inv(a))), a),)
+
+    return y, det_back
+
+
+@register_rule(np.linalg.slogdet)
+def slogdet_rule(a):
+    y = np.linalg.slogdet(a)
+
+    def slogdet_back(dy):
+        # The sign is piecewise constant; only log|det| carries a gradient.
+        d_logdet = dy[1]
+        if d_logdet is None:
+            return (None,)
+        return (unbroadcast(scale_matrices(d_logdet, matrix_transpose(np.linalg.inv(a))), a),)
+
+    return y, slogdet_back
+
+
+@register_rule(np.linalg.solve)
+def solve_rule(a, b):
+    y = np.linalg.solve(a, b)
+
+    def solve_back(dy):
+        if np.ndim(b) == 1:
+            db = np.squeeze(np.linalg.solve(matrix_transpose(a), np.expand_dims(dy, -1)), -1)
+            da = -outer_last(db, y)
+        else:
+            db = np.linalg.solve(matrix_transpose(a), dy)
+            da = -np.matmul(db, matrix_transpose(y))
+        return unbroadcast(da, a), unbroadcast(db, b)
+
+    return y, solve_back
+
+
+def matrix_power_cotangent(dy, a, n):
+    """Return the cotangent of `matrix_power(a, n)` for `n >= 1`."""
+    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    for _ in range(n - 1):
+        powers.append(np.matmul(powers[-1], a))
+    g = np.zeros(np.shape(a), dtype=np.result_type(a, dy))
+    for k in range(n):
+        g = g + np.matmul(np.matmul(matrix_transpose(powers[k]), dy),
+                          matrix_transpose(powers[n - 1 - k]))
+    return g
+
+
+@register_rule(np.linalg.matrix_power)
+def matrix_power_rule(a, n):
+    y = np.linalg.matrix_power(a, n)
+
+    def matrix_power_back(dy):
+        if n == 0:
+            return unbroadcast(np.zeros(np.shape(a)), a), None
+        if n > 0:
+            return unbroadcast(matrix_power_cotangent(dy, a, n), a), None
+        inverse = np.linalg.inv(a)
+        d_inverse = matrix_power_cotangent(dy, inverse, -n)
+        da = -np.matmul(np.matmul(matrix_transpose(inverse), d_inverse),
+                        matrix_transpose(inverse))
+        return unbroadcast(da, a), None
+
+    return y, matrix_power_back
+
+
+# Factorizations -------------------------------------------------------------------------
+
+
+def lower_with_half_diagonal(x):
+    """Return the lower triangle of `x` with its diagonal halved (Murray's Phi)."""
+    return np.tril(x) - np.tril(np.triu(x)) / 2
+
+
+@register_rule(np.linalg.cholesky)
+def cholesky_rule(a, /, *, upper=False):
+    y = np.linalg.cholesky(a, upper=upper)
+
+    def cholesky_back(dy):
+        lower = matrix_transpose(y) if upper else y
+        d_lower = matrix_transpose(dy) if upper else dy
+        # A_bar = L^-T Phi(L^T L_bar) L^-1, symmetrized.
+        inverse = np.linalg.inv(lower)
+        middle = lower_with_half_diagonal(np.matmul(matrix_transpose(lower), d_lower))
+        g = np.matmul(np.matmul(matrix_transpose(inverse), middle), inverse)
+        return (unbroadcast(symmetric_part(g), a),)
+
+    return y, cholesky_back
+
+
+def copy_lower_to_upper(x):
+    strict = np.tril(x, -1)
+    return strict + matrix_transpose(strict) + np.tril(np.triu(x))
+
+
+@register_rule(np.linalg.qr)
+def qr_rule(a, mode="reduced"):
+    y = np.linalg.qr(a, mode)
+    rows, cols = np.shape(a)[-2:]
+    if mode not in ("reduced", "r", "complete") or (mode == "complete" and rows != cols):
+        raise NotImplementedError(f"the gradient of np.linalg.qr with mode={mode!r} is "
+                                  "implemented for 'reduced', 'r' and square 'complete'")
+    if rows < cols:
+        raise NotImplementedError("the gradient of np.linalg.qr is implemented for matrices "
+                                  f"with at least as many rows as columns, not {rows}x{cols}")
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+    else:
+        q, r = y
+
+    def qr_back(dy):
+        if mode == "r":
+            dq, dr = None, dy
+        else:
+            dq, dr = dy
+        dq = missing_as_zeros(dq, q)
+        dr = missing_as_zeros(dr, r)
+        # M = R R_bar^T - Q_bar^T Q;  A_bar = (Q_bar + Q copyltu(M)) R^-T.
+        m = np.matmul(r, matrix_transpose(dr)) - np.matmul(matrix_transpose(dq), q)
+        b = dq + np.matmul(q, copy_lower_to_upper(m))
+        g = matrix_transpose(np.linalg.solve(r, matrix_transpose(b)))
+        return (unbroadcast(g, a),)
+
+    return y, qr_back
+
+
+def eigen_gap_reciprocals(w):
+    """Return F with F[i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it."""
+    gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    diagonal = np.eye(np.shape(w)[-1], dtype=bool)
+    return np.where(diagonal, 0, 1 / np.where(diagonal, 1, gaps))
+
+
+def eigh_cotangent(dw, dv, w, v):
+    inner = np.zeros(np.shape(v), dtype=np.result_type(v, np.float64))
+    if dw is not None:
+        inner = inner + np.eye(np.shape(w)[-1]) * np.expand_dims(dw, -2)
+    if dv is not None:
+        inner = inner + eigen_gap_reciprocals(w) * np.matmul(matrix_transpose(v), dv)
+    g = np.matmul(np.matmul(v, inner), matrix_transpose(v))
+    return symmetric_part(g)
+
+
+@register_rule(np.linalg.eigh)
+def eigh_rule(a, UPLO="L"):
+    y = np.linalg.eigh(a, UPLO)
+
+    def eigh_back(dy):
+        w, v = y
+        return (unbroadcast(eigh_cotangent(dy[0], dy[1], w, v), a),)
+
+    return y, eigh_back
+
+
+@register_rule(np.linalg.eigvalsh)
+def eigvalsh_rule(a, UPLO="L"):
+    w, v = np.linalg.eigh(a, UPLO)
+
+    def eigvalsh_back(dy):
+        return (unbroadcast(eigh_cotangent(dy, None, w, v), a),)
+
+    return w, eigvalsh_back
+
+
+def svd_cotangent(du, ds, dvh, u, s, vh):
+    """Return the cotangent of `a = u diag(s) vh` (thin SVD, distinct nonzero s)."""
+    v = matrix_transpose(vh)
+    k = np.shape(s)[-1]
+    inner = np.zeros(np.shape(s)[:-1] + (k, k), dtype=np.result_type(s, np.float64))
+    if ds is not None:
+        inner = inner + np.eye(k) * np.expand_dims(ds, -2)
+    squares = s * s
+    f = eigen_gap_reciprocals(squares)
+    s_row = np.expand_dims(s, -2)
+    s_col = np.expand_dims(s, -1)
+    g = np.zeros(np.shape(u)[:-1] + (np.shape(v)[-2],), dtype=inner.dtype)
+    if du is not None:
+        ut_du = np.matmul(matrix_transpose(u), du)
+        inner = inner + f * (ut_du - matrix_transpose(ut_du)) * s_row
+        outside = du - np.matmul(u, ut_du)
+        g = g + np.matmul(outside / s_row, vh)
+    if dvh is not None:
+        dv = matrix_transpose(dvh)
+        vt_dv = np.matmul(matrix_transpose(v), dv)
+        inner = inner + s_col * (f * (vt_dv - matrix_transpose(vt_dv)))
+        outside = dv - np.matmul(v, vt_dv)
+        g = g + np.matmul(u, matrix_transpose(outside / s_row))
+    return g + np.matmul(np.matmul(u, inner), vh)
+
+
+@register_rule(np.linalg.svd)
+def svd_rule(a, full_matrices=True, compute_uv=True, hermitian=False):
+    y = np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    k = np.shape(s)[-1]
+
+    def svd_back(dy):
+        if not compute_uv:
+            return (unbroadcast(svd_cotangent(None, dy, None, u, s, vh), a),)
+        du, ds, dvh = dy
+        if full_matrices:
+            # The columns past min(m, n) are any basis of a complement: no gradient is defined
+            # for them, so only a zero cotangent there is accepted.
+            if du is not None and np.any(du[..., k:] != 0) or \
+                    dvh is not None and np.any(dvh[..., k:, :] != 0):
+                raise NotImplementedError(
+                    "the gradient of np.linalg.svd through the extra singular vectors of "
+                    "full_matrices=True is undefined; pass full_matrices=False")
+            du = None if du is None else du[..., :k]
+            dvh = None if dvh is None else dvh[..., :k, :]
+        return (unbroadcast(svd_cotangent(du, ds, dvh, u, s, vh), a),)
+
+    return y, svd_back
+
+
+@register_rule(np.linalg.svdvals)
+def svdvals_rule(x, /):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+
+    def svdvals_back(dy):
+        return (unbroadcast(svd_cotangent(None, dy, None, u, s, vh), x),)
+
+    return s, svdvals_back
+
+
+def pinv_cotangent(dy, a, y):
+    """Return the cotangent of `y = pinv(a)` for an `a` of constant rank (Golub and Pereyra)."""
+    yt = matrix_transpose(y)
+    dyt = matrix_transpose(dy)
+    rows, cols = np.shape(a)[-2:]
+    left = np.eye(rows) - np.matmul(a, y)
+    right = np.eye(cols) - np.matmul(y, a)
+    return (-np.matmul(np.matmul(yt, dy), yt)
+            + np.matmul(np.matmul(left, dyt), np.matmul(y, yt))
+            + np.matmul(np.matmul(yt, y), np.matmul(dyt, right)))
+
+
+@register_rule(np.linalg.pinv)
+def pinv_rule(a, *args, **kwargs):
+    y = np.linalg.pinv(a, *args, **kwargs)
+
+    def pinv_back(dy):
+        return (unbroadcast(pinv_cotangent(dy, a, y), a),)
+
+    return y, pinv_back
+
+
+@register_rule(np.linalg.lstsq)
+def lstsq_rule(a, b, rcond=None):
+    y = np.linalg.lstsq(a, b, rcond=rcond)
+    x, residuals = y[0], y[1]
+
+    def lstsq_back(dy):
+        # x = pinv(a) b for a of full column rank. The residuals r = b - a x are stationary
+        # in x, so their gradient treats x as fixed. The rank and singular values get none.
+        # NOTE: rank-deficient a gives the pinv gradient, which assumes constant rank.
+        dx, d_residuals = dy[0], dy[1]
+        vector = np.ndim(b) == 1
+        b2 = np.reshape(b, (-1, 1)) if vector else b
+        x2 = np.reshape(x, (-1, 1)) if vector else x
+        pseudo_inverse = np.linalg.pinv(a)
+        da = np.zeros(np.shape(a))
+        db = np.zeros(np.shape(b2))
+        if dx is not None:
+            dx2 = np.reshape(dx, (-1, 1)) if vector else dx
+            da = da + pinv_cotangent(np.matmul(dx2, matrix_transpose(b2)), a, pseudo_inverse)
+            db = db + np.matmul(matrix_transpose(pseudo_inverse), dx2)
+        if d_residuals is not None and np.size(residuals) > 0:
+            r = b2 - np.matmul(a, x2)
+            weighted = 2 * r * np.reshape(d_residuals, (1, -1))
+            db = db + weighted
+            da = da - np.matmul(weighted, matrix_transpose(x2))
+        return (unbroadcast(da, a), unbroadcast(np.reshape(db, np.shape(b)), b))
+
+    return y, lstsq_back
+
+
+# Norms ------------------------------------------------------------------------------------
+
+
+def shared_selection(g, selected, axes):
+    """Spread `g` evenly over the `selected` entries of each reduced slice."""
+    count = np.sum(selected, axis=axes, keepdims=True)
+    return np.where(selected, g / np.maximum(count, 1), 0)
+
+
+def vector_norm_cotangent(dy, x, y, ord, axes, keepdims):
+    shape = np.shape(x)
+    g = expand_reduced(dy, shape, axes, keepdims)
+    norm = expand_reduced(y, shape, axes, keepdims)
+    magnitude = np.abs(x)
+    direction = np.sign(x) if not np.iscomplexobj(x) else \
+        np.where(magnitude == 0, 0, x / np.where(magnitude == 0, 1, magnitude))
+    if ord is None or ord == 2:
+        # The zero vector gets gradient 0 instead of 0/0.
+        at_zero = norm == 0
+        return np.where(at_zero, 0, g * x / np.where(at_zero, 1, norm))
+    if ord == 1:
+        return g * direction
+    if ord == np.inf:
+        return shared_selection(g, magnitude == norm, axes) * direction
+    if ord == -np.inf:
+        return shared_selection(g, magnitude == norm, axes) * direction
+    if ord == 0:
+        # The count of nonzeros is piecewise constant.
+        return np.zeros(shape, dtype=np.result_type(x, np.float64))
+    p = float(ord)
+    skip = (norm == 0) | (magnitude == 0)
+    safe_magnitude = np.where(skip, 1, magnitude)
+    safe_norm = np.where(skip, 1, norm)
+    return np.where(skip, 0, g * direction * (safe_magnitude / safe_norm) ** (p - 1))
+
+
+def matrix_norm_cotangent(dy, x, y, ord, axes, keepdims):
+    shape = np.shape(x)
+    moved_x = np.moveaxis(x, axes, (-2, -1))
+    g = np.moveaxis(expand_reduced(dy, shape, axes, keepdims), axes, (-2, -1))
+    if ord in (None, "fro"):
+        norm = np.moveaxis(expand_reduced(y, shape, axes, keepdims), axes, (-2, -1))
+        at_zero = norm == 0
+        result = np.where(at_zero, 0, g * moved_x / np.where(at_zero, 1, norm))
+    elif ord in ("nuc", 2, -2):
+        u, s, vh = np.linalg.svd(moved_x, full_matrices=False)
+        if ord == "nuc":
+            result = g * np.matmul(u, vh)
+        else:
+            index = 0 if ord == 2 else -1
+            result = g * outer_last(u[..., :, index], vh[..., index, :])
+    elif ord in (1, -1, np.inf, -np.inf):
+        # ord 1 takes the max (-1 the min) column sum of |x|, inf and -inf the row sums.
+        axis = -2 if ord in (1, -1) else -1
+        sums = np.sum(np.abs(moved_x), axis=axis, keepdims=True)
+        best = np.max(sums, axis=(-2, -1), keepdims=True) if ord in (1, np.inf) else \
+            np.min(sums, axis=(-2, -1), keepdims=True)
+        selected = sums == best
+        weight = selected / np.sum(selected, axis=(-2, -1), keepdims=True)
+        result = g * weight * np.sign(moved_x)
+    else:
+        raise NotImplementedError(f"the gradient of the matrix norm of order {ord!r} is not "
+                                  "implemented")
+    return np.moveaxis(result, (-2, -1), axes)
+
+
+@register_rule(np.linalg.norm)
+def norm_rule(x, ord=None, axis=None, keepdims=False):
+    y = np.linalg.norm(x, ord, axis, keepdims)
+    ndim = np.ndim(x)
+    if axis is None and (ord is None or ndim == 1):
+        kind, axes = "vector", tuple(range(ndim))
+    elif axis is None:
+        kind, axes = "matrix", (0, 1)
+    elif isinstance(axis, tuple) and len(axis) == 2:
+        # Keep the order given: it decides which axis holds the rows.
+        kind, axes = "matrix", tuple(int(a) % ndim for a in axis)
+    else:
+        kind, axes = "vector", normalize_axes(axis, ndim)
+
+    def norm_back(dy):
+        if kind == "vector":
+            return (unbroadcast(vector_norm_cotangent(dy, x, y, ord, axes, keepdims), x),)
+        return (unbroadcast(matrix_norm_cotangent(dy, x, y, ord, axes, keepdims), x),)
+
+    return y, norm_back
+
+
+@register_rule(np.linalg.vector_norm)
+def vector_norm_rule(x, /, *, axis=None, keepdims=False, ord=2):
+    y = np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    axes = normalize_axes(axis, np.ndim(x))
+
+    def vector_norm_back(dy):
+        return (unbroadcast(vector_norm_cotangent(dy, x, y, ord, axes, keepdims), x),)
+
+    return y, vector_norm_back
+
+
+@register_rule(np.linalg.matrix_norm)
+def matrix_norm_rule(x, /, *, keepdims=False, ord="fro"):
+    y = np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
+    ndim = np.ndim(x)
+    axes = (ndim - 2, ndim - 1)
+
+    def matrix_norm_back(dy):
+        return (unbroadcast(matrix_norm_cotangent(dy, x, y, ord, axes, keepdims), x),)
+
+    return y, matrix_norm_back

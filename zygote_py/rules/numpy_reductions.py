@@ -1,1 +1,552 @@
-"""Placeholder."""
+"""Gradient rules of NumPy's reductions and scans: sum, mean, prod, max/min, var/std,
+cumulative sums and products, average, the NaN-ignoring forms, ptp, median and diff.
+
+Each rule is shared by the function (`np.sum(x, axis=0)`) and the method (`x.sum(axis=0)`),
+since NumPy gives both the same parameters after the array. Ties in max/min share the
+gradient evenly; products with zeros use exclusive products, so one zero and two zeros are
+exact without dividing by an element.
+"""
+
+import inspect
+
+import numpy as np
+
+from ..runtime.broadcast import unbroadcast
+from .numpy_elementwise import register_aliases
+from .registry import register_method_rule, register_rule
+
+
+def normalize_axes(axis, ndim):
+    """Return `axis` (None, an int or a tuple, negatives allowed) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = [int(a) for a in axis]
+    else:
+        axes = [int(axis)]
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        normalized.append(a % ndim if ndim else 0)
+    return tuple(sorted(normalized))
+
+
+def keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def expand_reduced(g, shape, axes, keepdims):
+    """Broadcast the cotangent of a reduction over `axes` back to the input's `shape`."""
+    g = np.reshape(g, keepdims_shape(shape, axes)) if not keepdims or np.ndim(g) != len(shape) \
+        else g
+    return np.broadcast_to(g, shape).copy()
+
+
+def bind_arguments(signature, args, kwargs):
+    """Return every parameter of a call, with the defaults filled in for those not passed."""
+    bound = signature.bind_partial(*args, **kwargs)
+    values = {name: p.default for name, p in signature.parameters.items()}
+    values.update(bound.arguments)
+    if "kwargs" in values and isinstance(values["kwargs"], dict):
+        values.update(values.pop("kwargs"))
+    return values
+
+
+def flag(value):
+    """Return a keyword flag as a bool, treating NumPy's `<no value>` default as False."""
+    return value is True or (isinstance(value, (bool, np.bool_)) and bool(value))
+
+
+def passed(value):
+    """Return whether a parameter was given, as opposed to left at NumPy's `<no value>`."""
+    return value is not None and type(value).__name__ != "_NoValueType"
+
+
+SUM_SIGNATURE = inspect.signature(np.sum)
+MEAN_SIGNATURE = inspect.signature(np.mean)
+PROD_SIGNATURE = inspect.signature(np.prod)
+MAX_SIGNATURE = inspect.signature(np.max)
+VAR_SIGNATURE = inspect.signature(np.var)
+CUMSUM_SIGNATURE = inspect.signature(np.cumsum)
+AVERAGE_SIGNATURE = inspect.signature(np.average)
+PTP_SIGNATURE = inspect.signature(np.ptp)
+MEDIAN_SIGNATURE = inspect.signature(np.median)
+NANSUM_SIGNATURE = inspect.signature(np.nansum)
+NANMEAN_SIGNATURE = inspect.signature(np.nanmean)
+NANMAX_SIGNATURE = inspect.signature(np.nanmax)
+CUMULATIVE_SIGNATURE = inspect.signature(np.cumulative_sum)
+DIFF_SIGNATURE = inspect.signature(np.diff)
+
+
+def reduction_frame(signature, a, args, kwargs):
+    """Return `(params, axes, keepdims)` of a call to a reduction over `a`."""
+    params = bind_arguments(signature, (a,) + tuple(args), kwargs)
+    axes = normalize_axes(params.get("axis"), np.ndim(a))
+    return params, axes, flag(params.get("keepdims"))
+
+
+def where_mask(params, shape):
+    """Return the `where=` mask of a reduction broadcast to `shape`, or None."""
+    where = params.get("where")
+    if not passed(where) or where is True:
+        return None
+    return np.broadcast_to(where, shape)
+
+
+# Sum and mean -----------------------------------------------------------------------------
+
+
+def sum_rule(a, *args, **kwargs):
+    y = np.sum(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(SUM_SIGNATURE, a, args, kwargs)
+    shape = np.shape(a)
+
+    def sum_back(dy):
+        g = expand_reduced(dy, shape, axes, keepdims)
+        mask = where_mask(params, shape)
+        if mask is not None:
+            g = np.where(mask, g, 0)
+        return (unbroadcast(g, a),)
+
+    return y, sum_back
+
+
+def mean_rule(a, *args, **kwargs):
+    y = np.mean(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(MEAN_SIGNATURE, a, args, kwargs)
+    shape = np.shape(a)
+
+    def mean_back(dy):
+        g = expand_reduced(dy, shape, axes, keepdims)
+        mask = where_mask(params, shape)
+        if mask is None:
+            count = max(int(np.prod([shape[i] for i in axes])), 1)
+            return (unbroadcast(g / count, a),)
+        count = np.sum(mask, axis=axes, keepdims=True)
+        return (unbroadcast(np.where(mask, g / np.maximum(count, 1), 0), a),)
+
+    return y, mean_back
+
+
+register_rule(np.sum, sum_rule)
+register_rule(np.mean, mean_rule)
+
+
+# Products ---------------------------------------------------------------------------------
+
+
+def exclusive_products(a):
+    """Return, along the last axis, the product of every element except the one at each place.
+
+    Left and right running products avoid dividing by an element, so zeros are exact: with
+    one zero only its own place is nonzero, with two or more every place is 0.
+    """
+    n = a.shape[-1]
+    ones = np.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.cumprod(np.concatenate([ones, a[..., : n - 1]], axis=-1), axis=-1)
+    reversed_a = np.flip(a, axis=-1)
+    right = np.cumprod(np.concatenate([ones, reversed_a[..., : n - 1]], axis=-1), axis=-1)
+    return left * np.flip(right, axis=-1)
+
+
+def prod_cotangent(dy, a, axes, keepdims):
+    """Return the cotangent of `prod(a, axis=axes)` for the cotangent `dy` of the product."""
+    a = np.asarray(a)
+    shape = a.shape
+    kept = [i for i in range(a.ndim) if i not in axes]
+    order = kept + list(axes)
+    moved = np.transpose(a, order)
+    n = int(np.prod([shape[i] for i in axes]))
+    if n == 0:
+        return np.zeros(shape, dtype=np.result_type(a, dy))
+    flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+    others = np.reshape(exclusive_products(flat), moved.shape)
+    others = np.transpose(others, np.argsort(order))
+    return expand_reduced(dy, shape, axes, keepdims) * others
+
+
+def prod_rule(a, *args, **kwargs):
+    y = np.prod(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(PROD_SIGNATURE, a, args, kwargs)
+    shape = np.shape(a)
+
+    def prod_back(dy):
+        mask = where_mask(params, shape)
+        values = a if mask is None else np.where(mask, a, 1)
+        g = prod_cotangent(dy, values, axes, keepdims)
+        if passed(params.get("initial")):
+            g = g * params["initial"]
+        if mask is not None:
+            g = np.where(mask, g, 0)
+        return (unbroadcast(g, a),)
+
+    return y, prod_back
+
+
+register_rule(np.prod, prod_rule)
+
+
+@register_rule(np.nanprod)
+def nanprod_rule(a, *args, **kwargs):
+    y = np.nanprod(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(inspect.signature(np.nanprod), a, args, kwargs)
+
+    def nanprod_back(dy):
+        # NaNs count as 1, a constant.
+        is_nan = np.isnan(a)
+        g = prod_cotangent(dy, np.where(is_nan, 1, a), axes, keepdims)
+        return (unbroadcast(np.where(is_nan, 0, g), a),)
+
+    return y, nanprod_back
+
+
+# Max and min ------------------------------------------------------------------------------
+
+
+def extremum_cotangent(dy, a, y, axes, keepdims, mask=None):
+    """Share `dy` evenly among the elements of `a` equal to the reduced extremum `y`."""
+    shape = np.shape(a)
+    selected = np.asarray(a) == expand_reduced(y, shape, axes, keepdims)
+    if mask is not None:
+        selected = selected & mask
+    count = np.sum(selected, axis=axes, keepdims=True)
+    share = expand_reduced(dy, shape, axes, keepdims) / np.maximum(count, 1)
+    return np.where(selected, share, 0)
+
+
+def make_extremum_rule(function, signature):
+    def extremum_rule(a, *args, **kwargs):
+        y = function(a, *args, **kwargs)
+        params, axes, keepdims = reduction_frame(signature, a, args, kwargs)
+
+        def extremum_back(dy):
+            mask = where_mask(params, np.shape(a))
+            return (unbroadcast(extremum_cotangent(dy, a, y, axes, keepdims, mask), a),)
+
+        return y, extremum_back
+
+    extremum_rule.__name__ = f"{function.__name__}_rule"
+    return extremum_rule
+
+
+max_rule = make_extremum_rule(np.max, MAX_SIGNATURE)
+min_rule = make_extremum_rule(np.min, MAX_SIGNATURE)
+register_rule(np.max, max_rule)
+register_rule(np.min, min_rule)
+register_rule(np.amax, make_extremum_rule(np.amax, MAX_SIGNATURE))
+register_rule(np.amin, make_extremum_rule(np.amin, MAX_SIGNATURE))
+# NaN never equals the extremum, so NaN entries get no gradient.
+register_rule(np.nanmax, make_extremum_rule(np.nanmax, NANMAX_SIGNATURE))
+register_rule(np.nanmin, make_extremum_rule(np.nanmin, NANMAX_SIGNATURE))
+
+
+@register_rule(np.ptp)
+def ptp_rule(a, *args, **kwargs):
+    y = np.ptp(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(PTP_SIGNATURE, a, args, kwargs)
+    high = np.max(a, axis=axes, keepdims=keepdims)
+    low = np.min(a, axis=axes, keepdims=keepdims)
+
+    def ptp_back(dy):
+        g_high = extremum_cotangent(dy, a, high, axes, keepdims)
+        g_low = extremum_cotangent(dy, a, low, axes, keepdims)
+        return (unbroadcast(g_high - g_low, a),)
+
+    return y, ptp_back
+
+
+# Variance and standard deviation ------------------------------------------------------------
+
+
+def variance_frame(a, args, kwargs):
+    params, axes, keepdims = reduction_frame(VAR_SIGNATURE, a, args, kwargs)
+    if passed(params.get("where")):
+        raise NotImplementedError("the gradient of var/std with where= is not implemented; "
+                                  "select the elements with np.where or indexing first")
+    ddof = params["correction"] if passed(params.get("correction")) else params.get("ddof", 0)
+    shape = np.shape(a)
+    count = int(np.prod([shape[i] for i in axes]))
+    centered = a - np.mean(a, axis=axes, keepdims=True)
+    return axes, keepdims, centered, count - ddof
+
+
+def var_rule(a, *args, **kwargs):
+    y = np.var(a, *args, **kwargs)
+    axes, keepdims, centered, dof = variance_frame(a, args, kwargs)
+
+    def var_back(dy):
+        g = expand_reduced(dy, np.shape(a), axes, keepdims)
+        return (unbroadcast(g * (2 / dof) * centered, a),)
+
+    return y, var_back
+
+
+def std_rule(a, *args, **kwargs):
+    y = np.std(a, *args, **kwargs)
+    axes, keepdims, centered, dof = variance_frame(a, args, kwargs)
+
+    def std_back(dy):
+        # std = sqrt(var) has no derivative where all elements are equal; it gets 0 there.
+        std_kept = expand_reduced(y, np.shape(a), axes, keepdims)
+        g = expand_reduced(dy, np.shape(a), axes, keepdims)
+        constant = std_kept == 0
+        scale = np.where(constant, 0, g / (dof * np.where(constant, 1, std_kept)))
+        return (unbroadcast(scale * centered, a),)
+
+    return y, std_back
+
+
+register_rule(np.var, var_rule)
+register_rule(np.std, std_rule)
+
+
+# Scans ------------------------------------------------------------------------------------
+
+
+def reverse_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis=axis), axis=axis), axis=axis)
+
+
+def cumsum_rule(a, *args, **kwargs):
+    y = np.cumsum(a, *args, **kwargs)
+    params = bind_arguments(CUMSUM_SIGNATURE, (a,) + tuple(args), kwargs)
+    axis = params.get("axis")
+
+    def cumsum_back(dy):
+        if axis is None:
+            g = np.reshape(reverse_cumsum(np.ravel(dy), 0), np.shape(a))
+        else:
+            g = reverse_cumsum(dy, axis)
+        return (unbroadcast(g, a),)
+
+    return y, cumsum_back
+
+
+def cumprod_cotangent(dy, a, axis):
+    """Return the cotangent of `cumprod(a, axis)`; exact where `a` has zeros."""
+    a = np.asarray(a)
+    y = np.cumprod(a, axis=axis)
+    if np.all(a != 0):
+        return reverse_cumsum(dy * y, axis) / a
+    # With zeros: entry i gets sum over j >= i of dy_j * prod(a_k for k <= j, k != i). Row i of
+    # `without` is `a` with a_i replaced by 1, so its running product gives those terms.
+    moved_a = np.moveaxis(a, axis, -1)
+    moved_dy = np.moveaxis(dy, axis, -1)
+    n = moved_a.shape[-1]
+    diagonal = np.eye(n, dtype=bool)
+    without = np.where(diagonal, 1, np.expand_dims(moved_a, -2))
+    running = np.cumprod(without, axis=-1)
+    upper = np.triu(np.ones((n, n), dtype=bool))
+    terms = np.where(upper, running * np.expand_dims(moved_dy, -2), 0)
+    return np.moveaxis(np.sum(terms, axis=-1), -1, axis)
+
+
+def cumprod_rule(a, *args, **kwargs):
+    y = np.cumprod(a, *args, **kwargs)
+    params = bind_arguments(CUMSUM_SIGNATURE, (a,) + tuple(args), kwargs)
+    axis = params.get("axis")
+
+    def cumprod_back(dy):
+        if axis is None:
+            g = np.reshape(cumprod_cotangent(np.ravel(dy), np.ravel(a), 0), np.shape(a))
+        else:
+            g = cumprod_cotangent(dy, a, axis)
+        return (unbroadcast(g, a),)
+
+    return y, cumprod_back
+
+
+register_rule(np.cumsum, cumsum_rule)
+register_rule(np.cumprod, cumprod_rule)
+
+
+def drop_initial(dy, axis):
+    """Remove the leading entry that `include_initial=True` adds along `axis`."""
+    n = np.shape(dy)[axis]
+    return np.take(dy, np.arange(1, n), axis=axis)
+
+
+@register_rule(np.cumulative_sum)
+def cumulative_sum_rule(x, /, **kwargs):
+    y = np.cumulative_sum(x, **kwargs)
+    axis = kwargs.get("axis")
+    axis = 0 if axis is None else axis
+
+    def cumulative_sum_back(dy):
+        if kwargs.get("include_initial"):
+            dy = drop_initial(dy, axis)
+        return (unbroadcast(reverse_cumsum(dy, axis), x),)
+
+    return y, cumulative_sum_back
+
+
+@register_rule(np.cumulative_prod)
+def cumulative_prod_rule(x, /, **kwargs):
+    y = np.cumulative_prod(x, **kwargs)
+    axis = kwargs.get("axis")
+    axis = 0 if axis is None else axis
+
+    def cumulative_prod_back(dy):
+        if kwargs.get("include_initial"):
+            dy = drop_initial(dy, axis)
+        return (unbroadcast(cumprod_cotangent(dy, x, axis), x),)
+
+    return y, cumulative_prod_back
+
+
+# Weighted and NaN-ignoring means --------------------------------------------------------------
+
+
+def weights_like(weights, a, axes):
+    """Return `average`'s weights shaped to broadcast against `a`."""
+    weights = np.asarray(weights)
+    if weights.shape == np.shape(a):
+        return weights
+    # 1-D weights run along the single averaged axis.
+    shape = [1] * np.ndim(a)
+    shape[axes[0]] = weights.shape[0]
+    return np.reshape(weights, shape)
+
+
+@register_rule(np.average)
+def average_rule(a, *args, **kwargs):
+    y = np.average(a, *args, **kwargs)
+    params = bind_arguments(AVERAGE_SIGNATURE, (a,) + tuple(args), kwargs)
+    weights = params.get("weights")
+    returned = flag(params.get("returned"))
+    keepdims = flag(params.get("keepdims"))
+    axes = normalize_axes(params.get("axis"), np.ndim(a))
+    weights_positional = len(args) >= 2
+    shape = np.shape(a)
+
+    def average_back(dy):
+        dy_average, dy_total = dy if returned else (dy, None)
+        if weights is None:
+            count = int(np.prod([shape[i] for i in axes])) if axes else 1
+            g = expand_reduced(dy_average, shape, axes, keepdims) / count
+            return (unbroadcast(g, a),)
+        w = weights_like(weights, a, axes)
+        total = np.sum(w * np.ones(shape), axis=axes, keepdims=True)
+        mean = np.sum(a * w, axis=axes, keepdims=True) / total
+        g_average = expand_reduced(dy_average, shape, axes, keepdims) if dy_average is not None \
+            else np.zeros(shape)
+        da = g_average * w / total
+        if not weights_positional:
+            return (unbroadcast(da, a),)
+        # d(sum(a w) / sum(w)) / dw = (a - mean) / sum(w), summed over broadcast copies.
+        dw = g_average * (a - mean) / total
+        if dy_total is not None:
+            dw = dw + expand_reduced(dy_total, shape, axes, keepdims)
+        dw = unbroadcast(dw, np.zeros(np.shape(w)))
+        return unbroadcast(da, a), None, unbroadcast(np.reshape(dw, np.shape(weights)), weights)
+
+    return y, average_back
+
+
+@register_rule(np.nansum)
+def nansum_rule(a, *args, **kwargs):
+    y = np.nansum(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(NANSUM_SIGNATURE, a, args, kwargs)
+
+    def nansum_back(dy):
+        g = expand_reduced(dy, np.shape(a), axes, keepdims)
+        return (unbroadcast(np.where(np.isnan(a), 0, g), a),)
+
+    return y, nansum_back
+
+
+@register_rule(np.nanmean)
+def nanmean_rule(a, *args, **kwargs):
+    y = np.nanmean(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(NANMEAN_SIGNATURE, a, args, kwargs)
+
+    def nanmean_back(dy):
+        present = ~np.isnan(a)
+        count = np.sum(present, axis=axes, keepdims=True)
+        g = expand_reduced(dy, np.shape(a), axes, keepdims) / np.maximum(count, 1)
+        return (unbroadcast(np.where(present, g, 0), a),)
+
+    return y, nanmean_back
+
+
+@register_rule(np.median)
+def median_rule(a, *args, **kwargs):
+    y = np.median(a, *args, **kwargs)
+    params, axes, keepdims = reduction_frame(MEDIAN_SIGNATURE, a, args, kwargs)
+    shape = np.shape(a)
+
+    def median_back(dy):
+        # The median averages the middle one or two sorted entries; a stable sort decides
+        # which of several equal entries those are.
+        kept = [i for i in range(len(shape)) if i not in axes]
+        order = kept + list(axes)
+        moved = np.transpose(a, order)
+        n = int(np.prod([shape[i] for i in axes]))
+        flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+        ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+        middle = (ranks == (n - 1) // 2) | (ranks == n // 2)
+        weight = middle / np.sum(middle, axis=-1, keepdims=True)
+        weight = np.transpose(np.reshape(weight, moved.shape), np.argsort(order))
+        return (unbroadcast(expand_reduced(dy, shape, axes, keepdims) * weight, a),)
+
+    return y, median_back
+
+
+# Differences ------------------------------------------------------------------------------
+
+
+def diff_adjoint(g, axis):
+    """Return the adjoint of one first difference along `axis`: pad with a zero on each side."""
+    widths = [(0, 0)] * np.ndim(g)
+    before = list(widths)
+    before[axis] = (1, 0)
+    after = list(widths)
+    after[axis] = (0, 1)
+    return np.pad(g, before) - np.pad(g, after)
+
+
+@register_rule(np.diff)
+def diff_rule(a, *args, **kwargs):
+    y = np.diff(a, *args, **kwargs)
+    params = bind_arguments(DIFF_SIGNATURE, (a,) + tuple(args), kwargs)
+    n = params.get("n", 1)
+    axis = params.get("axis", -1) % max(np.ndim(a), 1)
+    prepend = params.get("prepend")
+    # A scalar prepend= adds one entry along the axis; an array adds its length there.
+    prepend_count = 0
+    if passed(prepend):
+        prepend_count = 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]
+
+    def diff_back(dy):
+        g = dy
+        for _ in range(n):
+            g = diff_adjoint(g, axis)
+        # Drop the entries that belong to prepend= and append=.
+        size = np.shape(a)[axis]
+        g = np.take(g, np.arange(prepend_count, prepend_count + size), axis=axis)
+        return (unbroadcast(g, a),)
+
+    return y, diff_back
+
+
+# Methods ----------------------------------------------------------------------------------
+
+METHOD_RULES = {
+    "sum": sum_rule,
+    "mean": mean_rule,
+    "prod": prod_rule,
+    "max": max_rule,
+    "min": min_rule,
+    "var": var_rule,
+    "std": std_rule,
+    "cumsum": cumsum_rule,
+    "cumprod": cumprod_rule,
+}
+
+for _name, _rule in METHOD_RULES.items():
+    register_method_rule(np.ndarray, _name, _rule)
+for _name in ("sum", "mean", "prod", "max", "min"):
+    register_method_rule(np.generic, _name, METHOD_RULES[_name])
+
+__all__ = ["normalize_axes", "expand_reduced", "bind_arguments", "register_aliases"]
