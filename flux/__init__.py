@@ -11,6 +11,7 @@ from .data import DataLoader, getobs, numobs, onecold, onehot, onehotbatch, spli
 from .functor import (f32, f64, fmap, functor, isleaf, load, loadmodel, modules, params, save,
                       state, testmode, trainable, trainmode)
 from .initialisers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
 from .layers import (Bilinear, Chain, Dense, Dropout, Embedding, Layer, Maxout, Parallel, Scale,
                      SkipConnection, activations, flatten, vcat)
 from .optimise import *  # noqa: F401,F403
