@@ -11,7 +11,7 @@ import shlex
 import sys
 import time
 
-from benchmarks import threads
+from benchmarks import library_names, threads
 
 TIMED_WORKLOADS = ("tiny_ops", "scalar_loop", "mlp", "matmul_chain", "newton_while")
 SECTIONS = TIMED_WORKLOADS + ("indexing_loop", "digits_epoch", "first_call", "mlp_memory",
@@ -45,23 +45,26 @@ def parse_arguments(argv):
                          f"{', '.join(SECTIONS)}")
     else:
         arguments.only = list(SECTIONS)
+    if arguments.peers is not None:
+        try:
+            arguments.peers = library_names.parse_peer_list(arguments.peers)
+        except ValueError as error:
+            parser.error(str(error))
+    if arguments.threads < 1:
+        parser.error(f"invalid --threads {arguments.threads}: expected 1 or more")
     return arguments
 
 
-def select_libraries(peers_option):
-    """Return (libraries to run, {peer: reason it is skipped})."""
-    from benchmarks import libraries
-
-    if peers_option is None:
-        requested = list(libraries.PEER_LIBRARIES)
-    else:
-        requested = libraries.parse_peer_list(peers_option)
-    selected = list(libraries.REFERENCE_LIBRARIES)
+def select_libraries(requested_peers):
+    """Return (libraries to run, {peer: reason it is skipped}); None requests every peer."""
+    if requested_peers is None:
+        requested_peers = library_names.PEER_LIBRARIES
+    selected = list(library_names.REFERENCE_LIBRARIES)
     skipped = {}
-    for peer in libraries.PEER_LIBRARIES:
-        if peer not in requested:
+    for peer in library_names.PEER_LIBRARIES:
+        if peer not in requested_peers:
             continue
-        package = libraries.missing_package(peer)
+        package = library_names.missing_package(peer)
         if package:
             skipped[peer] = f"package {package} is not installed"
         else:
@@ -70,7 +73,7 @@ def select_libraries(peers_option):
 
 
 class Run:
-    """Collects the printed report and the JSON record of one run."""
+    """The printed report and the JSON record of one run, filled in section by section."""
 
     def __init__(self, arguments, settings):
         self.arguments = arguments
