@@ -53,16 +53,16 @@ def take_rule(a, indices, axis=None, out=None, mode="raise"):
     y = np.take(a, indices, axis, out, mode)
 
     def take_back(dy):
-        return take_cotangent(dy, a, indices, axis, mode), None
+        return (take_cotangent(dy, a, indices, axis, mode),)
 
     return y, take_back
 
 
 def ndarray_take_rule(a, indices, axis=None, out=None, mode="raise"):
-    y = a.take(indices, axis, out, mode)
+    y = a.take(indices, axis=axis, out=out, mode=mode)
 
     def ndarray_take_back(dy):
-        return take_cotangent(dy, a, indices, axis, mode), None
+        return (take_cotangent(dy, a, indices, axis, mode),)
 
     return y, ndarray_take_back
 
@@ -99,7 +99,7 @@ def take_along_axis_rule(arr, indices, axis=-1):
     y = np.take_along_axis(arr, indices, axis)
 
     def take_along_axis_back(dy):
-        return take_along_axis_cotangent(dy, arr, indices, axis), None
+        return (take_along_axis_cotangent(dy, arr, indices, axis),)
 
     return y, take_along_axis_back
 
@@ -122,10 +122,10 @@ def compress_rule(condition, a, axis=None, out=None):
 
 
 def ndarray_compress_rule(a, condition, axis=None, out=None):
-    y = a.compress(condition, axis, out)
+    y = a.compress(condition, axis=axis, out=out)
 
     def ndarray_compress_back(dy):
-        return compress_cotangent(dy, condition, a, axis), None
+        return (compress_cotangent(dy, condition, a, axis),)
 
     return y, ndarray_compress_back
 
@@ -149,7 +149,7 @@ def delete_rule(arr, obj, axis=None):
         shape = np.shape(arr)
         length = int(np.size(arr)) if axis is None else shape[axis % len(shape)]
         kept = np.delete(np.arange(length), obj)
-        return unbroadcast(scatter_along_axis(dy, kept, shape, axis), arr), None
+        return (unbroadcast(scatter_along_axis(dy, kept, shape, axis), arr),)
 
     return y, delete_back
 
@@ -180,8 +180,9 @@ def sort_rule(a, axis=-1, kind=None, order=None, **kwargs):
 
 
 @register_rule(np.select)
-def select_rule(condlist, choicelist, default=0):
-    y = np.select(condlist, choicelist, default)
+def select_rule(condlist, choicelist, *args, **kwargs):
+    y = np.select(condlist, choicelist, *args, **kwargs)
+    default = args[0] if args else kwargs.get("default", 0)
 
     def select_back(dy):
         # The first true condition wins at each element.
@@ -191,8 +192,10 @@ def select_rule(condlist, choicelist, default=0):
             chosen = np.asarray(condition) & ~taken
             choice_cotangents.append(unbroadcast(np.where(chosen, dy, 0), choice))
             taken = taken | chosen
-        d_default = unbroadcast(np.where(taken, 0, dy), default)
-        return None, same_container(choice_cotangents, choicelist), d_default
+        cotangents = (None, same_container(choice_cotangents, choicelist))
+        if args:
+            cotangents = cotangents + (unbroadcast(np.where(taken, 0, dy), default),)
+        return cotangents
 
     return y, select_back
 
@@ -215,7 +218,7 @@ def choose_rule(a, choices, out=None, mode="raise"):
 
 
 def ndarray_choose_rule(a, choices, out=None, mode="raise"):
-    y = a.choose(choices, out, mode)
+    y = a.choose(choices, out=out, mode=mode)
 
     def ndarray_choose_back(dy):
         return None, choose_cotangent(dy, a, choices, mode)

@@ -54,11 +54,11 @@ def matmul_cotangents(dy, a, b):
     if a_ndim == 1:
         # (k,) @ (..., k, n) -> (..., n)
         da = np.squeeze(np.matmul(cb, np.expand_dims(dy, -1)), -1)
-        db = outer_last(np.broadcast_to(ca, np.shape(dy)[:-1] + (np.shape(a)[0],)), dy)
+        db = np.expand_dims(ca, -1) * np.expand_dims(dy, -2)
         return unbroadcast(da, a), unbroadcast(db, b)
     if b_ndim == 1:
         # (..., m, k) @ (k,) -> (..., m)
-        da = outer_last(dy, np.broadcast_to(cb, np.shape(dy) + (np.shape(b)[0],)))
+        da = np.expand_dims(dy, -1) * cb
         db = np.squeeze(np.matmul(matrix_transpose(ca), np.expand_dims(dy, -1)), -1)
         return unbroadcast(da, a), unbroadcast(db, b)
     da = np.matmul(dy, matrix_transpose(cb))
@@ -525,14 +525,14 @@ def matrix_power_rule(a, n):
 
     def matrix_power_back(dy):
         if n == 0:
-            return unbroadcast(np.zeros(np.shape(a)), a), None
+            return (unbroadcast(np.zeros(np.shape(a)), a),)
         if n > 0:
-            return unbroadcast(matrix_power_cotangent(dy, a, n), a), None
+            return (unbroadcast(matrix_power_cotangent(dy, a, n), a),)
         inverse = np.linalg.inv(a)
         d_inverse = matrix_power_cotangent(dy, inverse, -n)
         da = -np.matmul(np.matmul(matrix_transpose(inverse), d_inverse),
                         matrix_transpose(inverse))
-        return unbroadcast(da, a), None
+        return (unbroadcast(da, a),)
 
     return y, matrix_power_back
 
@@ -725,9 +725,9 @@ def lstsq_rule(a, b, rcond=None):
 
     def lstsq_back(dy):
         # x = pinv(a) b for a of full column rank. The residuals r = b - a x are stationary
-        # in x, so their gradient treats x as fixed. The rank and singular values get none.
+        # in x, so their gradient treats x as fixed. The rank gets none.
         # NOTE: rank-deficient a gives the pinv gradient, which assumes constant rank.
-        dx, d_residuals = dy[0], dy[1]
+        dx, d_residuals, d_singular = dy[0], dy[1], dy[3]
         vector = np.ndim(b) == 1
         b2 = np.reshape(b, (-1, 1)) if vector else b
         x2 = np.reshape(x, (-1, 1)) if vector else x
@@ -743,6 +743,9 @@ def lstsq_rule(a, b, rcond=None):
             weighted = 2 * r * np.reshape(d_residuals, (1, -1))
             db = db + weighted
             da = da - np.matmul(weighted, matrix_transpose(x2))
+        if d_singular is not None:
+            u, s, vh = np.linalg.svd(a, full_matrices=False)
+            da = da + svd_cotangent(None, d_singular, None, u, s, vh)
         return (unbroadcast(da, a), unbroadcast(np.reshape(db, np.shape(b)), b))
 
     return y, lstsq_back

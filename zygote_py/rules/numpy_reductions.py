@@ -518,14 +518,24 @@ def diff_rule(a, *args, **kwargs):
     if passed(prepend):
         prepend_count = 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]
 
+    append = params.get("append")
+    positional_count = 1 + len(args)
+
     def diff_back(dy):
         g = dy
         for _ in range(n):
             g = diff_adjoint(g, axis)
-        # Drop the entries that belong to prepend= and append=.
+        # g also covers the entries of prepend= and append=, which sit before and after a's.
         size = np.shape(a)[axis]
-        g = np.take(g, np.arange(prepend_count, prepend_count + size), axis=axis)
-        return (unbroadcast(g, a),)
+        cotangents = [unbroadcast(np.take(g, np.arange(prepend_count, prepend_count + size),
+                                          axis=axis), a), None, None]
+        if positional_count > 3:
+            d_prepend = np.take(g, np.arange(prepend_count), axis=axis)
+            cotangents.append(unbroadcast(d_prepend, prepend) if passed(prepend) else None)
+        if positional_count > 4:
+            d_append = np.take(g, np.arange(prepend_count + size, np.shape(g)[axis]), axis=axis)
+            cotangents.append(unbroadcast(d_append, append) if passed(append) else None)
+        return tuple(cotangents[:positional_count])
 
     return y, diff_back
 

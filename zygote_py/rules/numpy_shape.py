@@ -458,16 +458,16 @@ def repeat_rule(a, repeats, axis=None):
     y = np.repeat(a, repeats, axis)
 
     def repeat_back(dy):
-        return unbroadcast(repeat_cotangent(dy, a, repeats, axis), a), None
+        return (unbroadcast(repeat_cotangent(dy, a, repeats, axis), a),)
 
     return y, repeat_back
 
 
 def ndarray_repeat_rule(a, repeats, axis=None):
-    y = a.repeat(repeats, axis)
+    y = a.repeat(repeats, axis=axis)
 
     def ndarray_repeat_back(dy):
-        return unbroadcast(repeat_cotangent(dy, a, repeats, axis), a), None
+        return (unbroadcast(repeat_cotangent(dy, a, repeats, axis), a),)
 
     return y, ndarray_repeat_back
 
@@ -753,7 +753,7 @@ def ndarray_astype_rule(a, dtype, *args, **kwargs):
 
     def ndarray_astype_back(dy):
         # unbroadcast casts back to a's dtype, so float32 -> float64 -> float32 round-trips.
-        return unbroadcast(dy, a), None
+        return (unbroadcast(dy, a),)
 
     return y, ndarray_astype_back
 

@@ -69,19 +69,22 @@ register_rule(builtins.min, make_python_extremum_rule(builtins.min))
 
 
 @register_rule(builtins.sum)
-def sum_rule(iterable, /, start=0):
+def sum_rule(iterable, /, *args, **kwargs):
     items = iterable if isinstance(iterable, np.ndarray) else list(iterable)
+    start = args[0] if args else kwargs.get("start", 0)
     y = builtins.sum(items, start)
 
     def sum_back(dy):
         if isinstance(iterable, np.ndarray):
             # sum over an array adds its rows.
             shape = np.shape(iterable)
-            return (unbroadcast(np.broadcast_to(dy, shape[1:]) * np.ones(shape), iterable),
-                    unbroadcast(dy, start))
-        cotangents = [cotangent_like(dy, item) for item in items]
-        container = tuple(cotangents) if isinstance(iterable, tuple) else cotangents
-        return container, unbroadcast(dy, start)
+            d_iterable = unbroadcast(np.broadcast_to(dy, shape[1:]) * np.ones(shape), iterable)
+        else:
+            cotangents = [cotangent_like(dy, item) for item in items]
+            d_iterable = tuple(cotangents) if isinstance(iterable, tuple) else cotangents
+        if args:
+            return d_iterable, unbroadcast(dy, start)
+        return (d_iterable,)
 
     return y, sum_back
 
