@@ -1,1 +1,314 @@
-"""Placeholder."""
+"""Rules for Python's operators: arithmetic, `@`, `**`, unary minus and subscript reads.
+
+The compiler calls these rules directly for `a + b`, `-a`, `x[i]` and the like, so they
+handle NumPy arrays, NumPy and Python scalars, lists and tuples (`+` concatenates), and
+defer to the object's own method for user classes that overload an operator.
+"""
+
+import numbers
+import operator
+
+import numpy as np
+
+from ..runtime.accumulate import IndexedGradient
+from ..runtime.broadcast import unbroadcast
+from .registry import register_non_differentiable, register_rule
+
+
+def _dense(dy):
+    return dy.dense() if type(dy) is IndexedGradient else dy
+
+
+def _is_numeric(x):
+    return isinstance(x, (np.ndarray, numbers.Number, np.generic))
+
+
+def _overloaded(name, a, b=None, reflected=None):
+    """Run a user class's own operator method through the dispatcher."""
+    from ..runtime.dispatch import call_method
+
+    if b is None:
+        y, back = call_method(a, name)
+        return y, (None if back is None else lambda dy: (back(dy)[0],))
+    if not _is_numeric(a) and hasattr(type(a), name):
+        y, back = call_method(a, name, b)
+        if y is not NotImplemented:
+            return y, (None if back is None else lambda dy: tuple(back(dy)[:2]))
+    y, back = call_method(b, reflected, a)
+    return y, (None if back is None else lambda dy: tuple(reversed(back(dy)[:2])))
+
+
+def _sequence_concat(a, b):
+    y = a + b
+    size = len(a)
+
+    def concat_back(dy):
+        dy = _dense(dy)
+        return type(a)(dy[:size]), type(b)(dy[size:])
+
+    return y, concat_back
+
+
+@register_rule(operator.add)
+def add_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            return _sequence_concat(a, b)
+        return _overloaded("__add__", a, b, "__radd__")
+    y = a + b
+
+    def add_back(dy):
+        dy = _dense(dy)
+        return unbroadcast(dy, a), unbroadcast(dy, b)
+
+    return y, add_back
+
+
+@register_rule(operator.sub)
+def sub_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__sub__", a, b, "__rsub__")
+    y = a - b
+
+    def sub_back(dy):
+        dy = _dense(dy)
+        return unbroadcast(dy, a), unbroadcast(-dy, b)
+
+    return y, sub_back
+
+
+@register_rule(operator.mul)
+def mul_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+            return _sequence_repeat(a, b)
+        return _overloaded("__mul__", a, b, "__rmul__")
+    y = a * b
+
+    def mul_back(dy):
+        dy = _dense(dy)
+        return unbroadcast(dy * b, a), unbroadcast(dy * a, b)
+
+    return y, mul_back
+
+
+def _sequence_repeat(a, b):
+    sequence, times = (a, b) if isinstance(a, (list, tuple)) else (b, a)
+    y = a * b
+    size = len(sequence)
+
+    def repeat_back(dy):
+        dy = _dense(dy)
+        parts = [None] * size
+        from ..runtime.accumulate import accumulate
+
+        for index, g in enumerate(dy):
+            parts[index % size] = accumulate(parts[index % size], g)
+        grad = type(sequence)(parts)
+        return (grad, None) if sequence is a else (None, grad)
+
+    return y, repeat_back
+
+
+@register_rule(operator.truediv)
+def truediv_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__truediv__", a, b, "__rtruediv__")
+    y = a / b
+
+    def truediv_back(dy):
+        dy = _dense(dy)
+        da = unbroadcast(dy / b, a)
+        db = unbroadcast(-dy * y / b, b) if _differentiable(b) else None
+        return da, db
+
+    return y, truediv_back
+
+
+@register_rule(operator.floordiv)
+def floordiv_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__floordiv__", a, b, "__rfloordiv__")
+    # Piecewise constant: the gradient is zero almost everywhere.
+    return a // b, None
+
+
+@register_rule(operator.mod)
+def mod_rule(a, b):
+    if isinstance(a, str):
+        return a % b, None
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__mod__", a, b, "__rmod__")
+    y = a % b
+
+    def mod_back(dy):
+        dy = _dense(dy)
+        db = unbroadcast(-dy * np.floor_divide(a, b), b) if _differentiable(b) else None
+        return unbroadcast(dy, a), db
+
+    return y, mod_back
+
+
+def _differentiable(x):
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        return np.issubdtype(x.dtype, np.inexact)
+    return isinstance(x, (float, complex))
+
+
+@register_rule(operator.pow)
+def pow_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__pow__", a, b, "__rpow__")
+    y = a ** b
+
+    def pow_back(dy):
+        dy = _dense(dy)
+        da = None
+        if _differentiable(a):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = b * np.power(a, b - 1) if not _is_zero(b) else np.zeros_like(y)
+            da = unbroadcast(_zero_where_no_cotangent(dy, local), a)
+        db = None
+        if _differentiable(b):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(np.where(a == 0, 1, a)) if np.ndim(a) or np.ndim(y) else \
+                    np.log(a if a != 0 else 1)
+            # At a == 0 the term y * log(a) is 0 * -inf; its limit is 0 for b > 0.
+            db = unbroadcast(dy * y * log_a, b)
+        return da, db
+
+    return y, pow_back
+
+
+def _is_zero(b):
+    return not np.ndim(b) and b == 0
+
+
+def _zero_where_no_cotangent(dy, local):
+    product = dy * local
+    if np.all(np.isfinite(local)):
+        return product
+    return np.where(dy == 0, np.zeros_like(product), product)
+
+
+@register_rule(operator.matmul)
+def matmul_rule(a, b):
+    if not (_is_numeric(a) and _is_numeric(b)):
+        return _overloaded("__matmul__", a, b, "__rmatmul__")
+    y = a @ b
+
+    def matmul_back(dy):
+        dy = _dense(dy)
+        return matmul_gradients(dy, a, b)
+
+    return y, matmul_back
+
+
+def matmul_gradients(dy, a, b):
+    """Return the gradients of `a @ b` for every combination of 1-D and N-D operands."""
+    a_arr, b_arr = np.asarray(a), np.asarray(b)
+    if a_arr.ndim == 1 and b_arr.ndim == 1:
+        return unbroadcast(dy * b_arr, a), unbroadcast(dy * a_arr, b)
+    if a_arr.ndim == 1:
+        da = np.matmul(b_arr, dy[..., None])[..., 0] if b_arr.ndim > 2 else b_arr @ dy
+        db = a_arr[:, None] * dy[..., None, :]
+        return unbroadcast(da, a), unbroadcast(db, b)
+    if b_arr.ndim == 1:
+        da = dy[..., :, None] * b_arr
+        db = np.swapaxes(a_arr, -1, -2) @ dy[..., :, None] if a_arr.ndim > 2 else a_arr.T @ dy
+        if a_arr.ndim > 2:
+            db = db[..., 0]
+        return unbroadcast(da, a), unbroadcast(db, b)
+    da = dy @ np.swapaxes(b_arr, -1, -2)
+    db = np.swapaxes(a_arr, -1, -2) @ dy
+    return unbroadcast(da, a), unbroadcast(db, b)
+
+
+@register_rule(operator.neg)
+def neg_rule(a):
+    if not _is_numeric(a):
+        return _overloaded("__neg__", a)
+    return -a, lambda dy: (unbroadcast(-_dense(dy), a),)
+
+
+@register_rule(operator.pos)
+def pos_rule(a):
+    if not _is_numeric(a):
+        return _overloaded("__pos__", a)
+    return +a, lambda dy: (unbroadcast(_dense(dy), a),)
+
+
+def _bitwise(op):
+    def bitwise_rule(a, b):
+        return op(a, b), None
+
+    bitwise_rule.__name__ = f"{op.__name__.rstrip('_')}_rule"
+    return bitwise_rule
+
+
+for _op in (operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift):
+    register_rule(_op, _bitwise(_op))
+
+
+@register_rule(operator.getitem)
+def getitem_rule(x, index):
+    y = x[index]
+    if isinstance(x, np.ndarray):
+        if not np.issubdtype(x.dtype, np.inexact):
+            return y, None
+        shape, dtype = x.shape, x.dtype
+
+        def array_getitem_back(dy):
+            return IndexedGradient(shape, dtype, [(index, _dense(dy))]), None
+
+        return y, array_getitem_back
+    if isinstance(x, (list, tuple)):
+        size = len(x)
+        kind = type(x)
+        if isinstance(index, (int, np.integer)):
+            def item_back(dy):
+                return IndexedGradient(size, kind, [(int(index), dy)]), None
+
+            return y, item_back
+
+        def slice_back(dy):
+            dy = _dense(dy)
+            parts = [None] * size
+            positions = range(size)[index]
+            for position, g in zip(positions, dy):
+                parts[position] = g
+            return _rebuild_sequence(kind, parts), None
+
+        return y, slice_back
+    if isinstance(x, dict):
+        return y, lambda dy: ({index: dy}, None)
+    if isinstance(x, (str, bytes, range)):
+        return y, None
+    if isinstance(x, np.generic):
+        return y, None
+    from ..runtime.dispatch import call_method
+
+    y, back = call_method(x, "__getitem__", index)
+    return y, (None if back is None else lambda dy: tuple(back(dy)[:2]))
+
+
+def _rebuild_sequence(kind, parts):
+    if kind is list or kind is tuple:
+        return kind(parts)
+    if hasattr(kind, "_fields"):
+        return kind(*parts)
+    return tuple(parts)
+
+
+register_non_differentiable(operator.not_, operator.truth, operator.eq, operator.ne,
+                            operator.lt, operator.le, operator.gt, operator.ge, operator.is_,
+                            operator.is_not, operator.contains, operator.invert)
+
+OPERATOR_RULES = {
+    "add": add_rule, "sub": sub_rule, "mul": mul_rule, "truediv": truediv_rule,
+    "floordiv": floordiv_rule, "mod": mod_rule, "pow": pow_rule, "matmul": matmul_rule,
+    "neg": neg_rule, "pos": pos_rule, "getitem": getitem_rule,
+    "and_": _bitwise(operator.and_), "or_": _bitwise(operator.or_),
+    "xor": _bitwise(operator.xor), "lshift": _bitwise(operator.lshift),
+    "rshift": _bitwise(operator.rshift),
+}

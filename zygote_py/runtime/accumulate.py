@@ -11,7 +11,10 @@ from .structures import Structural
 
 
 class IndexedGradient:
-    """A sparse gradient of an array: the sum of `value` at `index` over its entries.
+    """A sparse gradient: the sum of `value` at `index` over its entries.
+
+    For an array, `shape` and `dtype` are the array's; for a list or tuple, `shape` is its
+    length and `dtype` is `list` or `tuple`.
 
     Entries live in a list that copies share; a copy records how many entries it owns, so
     appending to the newest copy is `O(1)` and an older alias never sees the new entries.
@@ -37,9 +40,25 @@ class IndexedGradient:
         entries.extend(other._entries[: other._count])
         return IndexedGradient(self.shape, self.dtype, entries)
 
+    @property
+    def is_sequence(self):
+        return isinstance(self.dtype, type) and issubclass(self.dtype, (list, tuple))
+
     def dense(self):
+        if self.is_sequence:
+            return self.add_into_sequence([None] * self.shape)
         out = np.zeros(self.shape, self.dtype)
         return self.add_into(out)
+
+    def add_into_sequence(self, parts):
+        parts = list(parts)
+        for index, value in self._entries[: self._count]:
+            parts[index] = accumulate(parts[index], value)
+        if self.dtype is list or self.dtype is tuple:
+            return self.dtype(parts)
+        if hasattr(self.dtype, "_fields"):
+            return self.dtype(*parts)
+        return tuple(parts)
 
     def add_into(self, out):
         """Add the entries into the array `out` in place and return it."""
@@ -63,8 +82,9 @@ def densify(g):
     """Return `g` with every `IndexedGradient` inside it made dense."""
     if isinstance(g, IndexedGradient):
         return g.dense()
-    if type(g) is tuple:
-        return tuple(densify(x) for x in g)
+    if isinstance(g, tuple):
+        parts = [densify(x) for x in g]
+        return type(g)(*parts) if hasattr(type(g), "_fields") else tuple(parts)
     if type(g) is list:
         return [densify(x) for x in g]
     if type(g) is dict:
@@ -83,8 +103,12 @@ def accumulate(a, b):
     if isinstance(a, IndexedGradient):
         if isinstance(b, IndexedGradient):
             return a.plus(b)
+        if a.is_sequence:
+            return a.add_into_sequence(b)
         return a.add_into(np.array(b, dtype=np.result_type(b, a.dtype), copy=True))
     if isinstance(b, IndexedGradient):
+        if b.is_sequence:
+            return b.add_into_sequence(a)
         return b.add_into(np.array(a, dtype=np.result_type(a, b.dtype), copy=True))
     if type(a) is tuple and type(b) is tuple:
         return tuple(accumulate(x, y) for x, y in zip(a, b))
@@ -102,6 +126,8 @@ def accumulate(a, b):
         return Structural(merged, a.primal_type or b.primal_type)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         # A namedtuple's gradient may arrive as a plain tuple from one path.
-        return type(a)(accumulate(x, y) for x, y in zip(a, b)) if type(a) is tuple else \
-            [accumulate(x, y) for x, y in zip(a, b)]
+        parts = [accumulate(x, y) for x, y in zip(a, b)]
+        if hasattr(type(a), "_fields"):
+            return type(a)(*parts)
+        return type(a)(parts)
     return a + b

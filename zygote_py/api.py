@@ -1,0 +1,198 @@
+"""The public entry points: `gradient`, `withgradient`, `pullback`, `differentiable`, `source`."""
+
+import collections
+import functools
+import numbers
+
+import numpy as np
+
+from .compiler.cache import transformed
+from .compiler.source import unwrap
+from .errors import NonScalarOutputError
+from .runtime import dispatch
+from .runtime.accumulate import densify
+from .runtime.params import Params, close_context, implicit_accumulate, open_context
+from .runtime.structures import Structural, object_fields
+
+ValueAndGradient = collections.namedtuple("ValueAndGradient", ["val", "grad"])
+
+
+def pullback(f, *args, **kwargs):
+    """Run `f(*args, **kwargs)` and return `(y, back)`.
+
+    `back(dy)` returns a tuple with one gradient per positional argument (`None` where `y`
+    does not depend on it). `back` may be called many times.
+
+    Example: `y, back = pullback(np.sin, 0.5); back(1.0) == (np.cos(0.5),)`.
+    """
+    y, back = dispatch.call(f, *args, **kwargs)
+    return y, _public_back(back, f, args)
+
+
+def _public_back(back, f, args):
+    def public_back(dy):
+        if back is None:
+            grads = (None,) * (len(args) + 1)
+        else:
+            grads = back(dy)
+        return tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
+
+    return public_back
+
+
+def _finish(g, primal):
+    """Densify a gradient and give objects a `Structural` with all their fields."""
+    g = densify(g)
+    if g is None:
+        return None
+    if isinstance(g, Structural) and not isinstance(primal, (dict, list, tuple, np.ndarray)):
+        names = object_fields(primal) if primal is not None else list(g.keys())
+        fields = {}
+        for name in names or g.keys():
+            fields[name] = _finish(g[name], getattr(primal, name, None))
+        for name in g.keys():
+            if name not in fields:
+                fields[name] = _finish(g[name], getattr(primal, name, None))
+        return Structural(fields, type(primal))
+    if isinstance(g, tuple) and isinstance(primal, tuple):
+        parts = [_finish(x, p) for x, p in zip(g, primal)]
+        return type(g)(*parts) if hasattr(type(g), "_fields") else tuple(parts)
+    if isinstance(g, list) and isinstance(primal, list):
+        return [_finish(x, p) for x, p in zip(g, primal)]
+    if isinstance(g, dict) and isinstance(primal, dict):
+        return {k: _finish(v, primal.get(k)) for k, v in g.items()}
+    return g
+
+
+def _seed(y, f):
+    if isinstance(y, (bool, np.bool_)) or not isinstance(y, (numbers.Number, np.ndarray,
+                                                             np.generic)):
+        raise NonScalarOutputError(
+            f"gradient needs {_name(f)} to return a real scalar, but it returned a "
+            f"{type(y).__name__}; use withgradient for a tuple of (loss, extra), or jacobian "
+            "or pullback for other outputs")
+    if np.ndim(y) != 0 or np.size(y) != 1:
+        raise NonScalarOutputError(
+            f"gradient needs {_name(f)} to return a scalar, but it returned an array of shape "
+            f"{np.shape(y)}; reduce it (for example with np.sum), or use jacobian or pullback")
+    if np.iscomplexobj(y):
+        raise NonScalarOutputError(f"gradient needs a real scalar, but {_name(f)} returned the "
+                                   f"complex value {y}; take np.real or np.abs of it first")
+    if isinstance(y, np.ndarray):
+        return np.ones_like(y)
+    if isinstance(y, np.generic):
+        return y.dtype.type(1)
+    return 1.0
+
+
+def _name(f):
+    return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+
+
+def gradient(f, *args, **kwargs):
+    """Return the gradient of the scalar function `f` at `args`, one entry per argument.
+
+        gradient(f, *args)      -> tuple, None where f does not depend on an argument
+        gradient(f, ps)         -> Grads, for a zero-argument f and ps = Params([...])
+        @gradient(ps)           -> binds the decorated name to the Grads of its body
+
+    Example: `gradient(lambda x, y: x * y, 2.0, 3.0) == (3.0, 2.0)`.
+    """
+    if isinstance(f, Params) and not args and not kwargs:
+        params = f
+        return lambda body: _implicit_gradient(body, params)[1]
+    if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
+        return _implicit_gradient(f, args[0])[1]
+    return withgradient(f, *args, **kwargs).grad
+
+
+def withgradient(f, *args, **kwargs):
+    """Return `(value, gradient)`. If `f` returns a tuple, its first entry is differentiated.
+
+    Example: `withgradient(lambda x: (x ** 2, "aux"), 3.0)` is `((9.0, "aux"), (6.0,))`.
+    """
+    if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
+        return ValueAndGradient(*_implicit_gradient(f, args[0]))
+    y, back = dispatch.call(f, *args, **kwargs)
+    loss, dy = _split_auxiliary(y, f)
+    if back is None:
+        grads = (None,) * (len(args) + 1)
+    else:
+        grads = back(dy)
+    result = tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
+    return ValueAndGradient(y, result)
+
+
+def _split_auxiliary(y, f):
+    if isinstance(y, tuple) and y and not hasattr(type(y), "_fields"):
+        seed = _seed(y[0], f)
+        return y[0], (seed,) + (None,) * (len(y) - 1)
+    return y, _seed(y, f)
+
+
+def _implicit_gradient(f, params):
+    token = open_context(params)
+    try:
+        y, back = dispatch.call(f)
+        loss, dy = _split_auxiliary(y, f)
+        if back is not None:
+            grads = back(dy)
+            implicit_accumulate(f, grads[0])
+    finally:
+        result = close_context(token)
+    return y, result
+
+
+class Differentiable:
+    """A function compiled at decoration time, still called like the original."""
+
+    def __init__(self, fn):
+        self.__zygote_function__ = fn
+        functools.update_wrapper(self, fn)
+        transformed(unwrap(fn))
+
+    def __call__(self, *args, **kwargs):
+        return self.__zygote_function__(*args, **kwargs)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
+    def gradient(self, *args, **kwargs):
+        return gradient(self.__zygote_function__, *args, **kwargs)
+
+    def withgradient(self, *args, **kwargs):
+        return withgradient(self.__zygote_function__, *args, **kwargs)
+
+    def pullback(self, *args, **kwargs):
+        return pullback(self.__zygote_function__, *args, **kwargs)
+
+    def source(self):
+        return source(self.__zygote_function__)
+
+    def __repr__(self):
+        return f"<differentiable {_name(self.__zygote_function__)}>"
+
+
+def differentiable(fn):
+    """Compile `fn` now, so unsupported syntax fails at import with the user's line.
+
+    The result calls like `fn` and offers `.gradient`, `.withgradient`, `.pullback` and
+    `.source()`.
+    """
+    return Differentiable(fn)
+
+
+def source(f, mode="reverse"):
+    """Return the generated pullback code of `f` as readable Python."""
+    fn = getattr(f, "__zygote_function__", f)
+    fn = unwrap(fn)
+    if mode == "forward":
+        from .compiler.forward import forward_source
+
+        return forward_source(fn)
+    if mode != "reverse":
+        raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
+    info, _ = transformed(fn)
+    return info.source

@@ -1,0 +1,1 @@
+"""The source-to-source compiler: one module per pass."""

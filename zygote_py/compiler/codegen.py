@@ -1,0 +1,119 @@
+"""Render, compile and bind generated functions.
+
+Takes a generated gast `FunctionDef`, the user function it came from and the runtime objects
+it refers to, and hands back a Python function that shares the user function's globals and
+closure cells, so globals and captured variables are read live on every call. The code is
+compiled from the AST with the user's file name and line numbers, so a traceback from the
+forward pass points at the user's own line; the readable rendering (with `# grad of:`
+comments) is what `source()` prints, and it is registered in `linecache` under its own name.
+"""
+
+import ast
+import itertools
+import linecache
+import re
+import types
+
+import astunparse
+import gast
+
+_counter = itertools.count()
+_COMMENT = re.compile(r"^(\s*)(?:'|\")__zp_comment__(.*)(?:'|\")\s*$", re.MULTILINE)
+
+
+def render(node):
+    """Return readable Python source for a generated function."""
+    tree = gast.gast_to_ast(gast.Module(body=[node], type_ignores=[]))
+    text = astunparse.unparse(tree).strip("\n") + "\n"
+    return _COMMENT.sub(lambda m: f"{m.group(1)}# {_unescape(m.group(2))}", text)
+
+
+def _unescape(text):
+    return text.replace("\\'", "'").replace('\\"', '"')
+
+
+def _strip_markers(tree):
+    for node in ast.walk(tree):
+        for field in ("body", "orelse"):
+            stmts = getattr(node, field, None)
+            if isinstance(stmts, list):
+                kept = [s for s in stmts if not (isinstance(s, ast.Expr)
+                        and isinstance(s.value, ast.Constant)
+                        and isinstance(s.value.value, str)
+                        and s.value.value.startswith("__zp_comment__"))]
+                setattr(node, field, kept or [ast.Pass()])
+
+
+def build(node, user_fn, bindings, filename, first_line):
+    """Compile `node`; return its code object and the cells of its extra free names.
+
+    `bindings` maps extra free names (the runtime module, rules) to their values; `bind`
+    then makes a function that also shares `user_fn`'s globals and closure cells.
+    """
+    user_code = user_fn.__code__
+    free_names = list(user_code.co_freevars) + list(bindings)
+    factory_args = gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+              for n in free_names],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    # Reading every name once makes each of them a free variable of the inner function.
+    touch = [gast.Expr(value=gast.Name(id=n, ctx=gast.Load(), annotation=None, type_comment=None))
+             for n in free_names]
+    inner_touch = gast.If(test=gast.Constant(value=False, kind=None), body=touch, orelse=[])
+    node.body.insert(0, inner_touch)
+    factory = gast.FunctionDef(name="__zp_factory", args=factory_args,
+                               body=[node, gast.Return(value=gast.Name(
+                                   id=node.name, ctx=gast.Load(), annotation=None,
+                                   type_comment=None))],
+                               decorator_list=[], returns=None, type_comment=None,
+                               type_params=[])
+    module = gast.gast_to_ast(gast.Module(body=[factory], type_ignores=[]))
+    _strip_markers(module)
+    _fill_locations(module, first_line)
+    code = compile(module, filename, "exec")
+    node.body.pop(0)
+
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner_code = next(c for c in factory_code.co_consts
+                      if isinstance(c, types.CodeType) and c.co_name == node.name)
+    binding_cells = {name: types.CellType(value) for name, value in bindings.items()}
+    return inner_code, binding_cells
+
+
+def bind(inner_code, binding_cells, user_fn):
+    """Make a function of `inner_code` that reads `user_fn`'s globals and closure cells."""
+    cells = dict(binding_cells)
+    cells.update(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+    closure = tuple(cells[name] for name in inner_code.co_freevars)
+    fn = types.FunctionType(inner_code, user_fn.__globals__, inner_code.co_name,
+                            user_fn.__defaults__, closure)
+    fn.__kwdefaults__ = user_fn.__kwdefaults__
+    fn.__qualname__ = user_fn.__qualname__ + ".<pullback>"
+    return fn
+
+
+def register_source(text, qualname):
+    """Put rendered source in `linecache` so tools can show it; return its file name."""
+    name = f"<zygote_py {qualname} #{next(_counter)}>"
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    return name
+
+
+def _fill_locations(tree, first_line):
+    # Generated statements without a position take the position of the statement before.
+    last = [first_line, 0]
+
+    def visit(node):
+        if isinstance(node, (ast.stmt, ast.expr, ast.excepthandler, ast.arg, ast.keyword)):
+            if getattr(node, "lineno", None) is None:
+                node.lineno, node.col_offset = last
+            else:
+                last[:] = [node.lineno, node.col_offset or 0]
+            node.end_lineno = max(node.lineno, getattr(node, "end_lineno", None) or node.lineno)
+            node.end_col_offset = getattr(node, "end_col_offset", None) or node.col_offset
+            if node.end_lineno == node.lineno and node.end_col_offset < node.col_offset:
+                node.end_col_offset = node.col_offset
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)

@@ -1,0 +1,72 @@
+"""Generated names: temporaries, flags, pullbacks and gradients.
+
+Every generated name is checked against the names the user's function already uses, so a
+temporary never shadows a user variable. The gradient of `x` is `dx` (or `dx_2` when the
+user has a variable called `dx`).
+"""
+
+import gast
+
+RUNTIME = "__zp"
+
+
+def names_in(node):
+    """Return every identifier that appears in `node` (variables, parameters, functions)."""
+    found = set()
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name):
+            found.add(child.id)
+        elif isinstance(child, (gast.FunctionDef, gast.ClassDef)):
+            found.add(child.name)
+        elif isinstance(child, gast.alias):
+            found.add((child.asname or child.name).split(".")[0])
+    return found
+
+
+class Namer:
+    """Hands out fresh names that do not clash with `taken`."""
+
+    def __init__(self, taken):
+        self.taken = set(taken) | {RUNTIME}
+        self.counters = {}
+        self.gradients = {}
+
+    def new(self, stem):
+        count = self.counters.get(stem, 0)
+        while True:
+            count += 1
+            name = f"{stem}{count}"
+            if name not in self.taken:
+                break
+        self.counters[stem] = count
+        self.taken.add(name)
+        return name
+
+    def gradient(self, name):
+        """Return the name of the gradient variable of `name`, the same one every time."""
+        existing = self.gradients.get(name)
+        if existing is not None:
+            return existing
+        candidate = "d" + name.lstrip("_") if not name.startswith("__") else "d" + name
+        if candidate in self.taken:
+            candidate = self.new(candidate + "_")
+        self.taken.add(candidate)
+        self.gradients[name] = candidate
+        return candidate
+
+
+def load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def runtime_attr(attr):
+    """The expression `__zp.attr`, a reference to a runtime helper."""
+    return gast.Attribute(value=load(RUNTIME), attr=attr, ctx=gast.Load())

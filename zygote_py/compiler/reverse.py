@@ -1,0 +1,503 @@
+"""The reverse transform: a normalized function becomes its pullback form.
+
+Takes the normalized `FunctionDef` and the set of active names, and hands back a function
+with the same parameters that runs the original computation and returns `(result, back)`.
+Every active operation records a pullback: in a local variable in straight-line code, on a
+tape inside loops. Branches record which way they went and loops how many times they ran,
+so `back` replays the body in reverse, reading the tape backwards. `back(dresult)` returns
+`(dclosure, *dparams)`: the gradient of the function's captured variables, then one
+gradient per parameter in the order of `co_varnames`.
+"""
+
+import gast
+
+from . import fence
+from .activity import nested_free_names
+from .naming import RUNTIME, const, load, runtime_attr, store
+
+OPERATOR_NAMES = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
+    gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow", gast.MatMult: "matmul",
+    gast.USub: "neg", gast.UAdd: "pos", gast.BitAnd: "and_", gast.BitOr: "or_",
+    gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift",
+}
+
+# Runtime helpers that are rules themselves: their back returns one entry per argument.
+RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "iterate"})
+
+
+def _assign(target, value):
+    return gast.Assign(targets=[target if not isinstance(target, str) else store(target)],
+                       value=value, type_comment=None)
+
+
+def _call(func, *args, keywords=()):
+    return gast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+def _subscript(value, index):
+    return gast.Subscript(value=value, slice=const(index), ctx=gast.Load())
+
+
+def _is_none(name):
+    return gast.Compare(left=load(name), ops=[gast.IsNot()], comparators=[const(None)])
+
+
+def _and(*tests):
+    return tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=list(tests))
+
+
+class Reverse:
+    def __init__(self, parsed, namer, activity, params, resolve):
+        self.parsed = parsed
+        self.namer = namer
+        self.activity = activity
+        self.active = activity.active
+        self.params = params
+        self.resolve = resolve
+        self.loop_depth = 0
+        self.uses_tape = False
+        self.tape = namer.new("tape")
+        self.rtape = namer.new("rtape")
+        self.gradients_used = set()
+        self.assign_counts = {}
+        self.operator_rules = {}
+        self.owned = set()
+
+    # ----- helpers -----
+
+    def grad(self, name):
+        self.gradients_used.add(name)
+        return self.namer.gradient(name)
+
+    def is_active(self, node):
+        if isinstance(node, gast.Name):
+            return node.id in self.active
+        if isinstance(node, gast.Starred):
+            return self.is_active(node.value)
+        return False
+
+    def comment(self, stmt):
+        lineno = getattr(stmt, "lineno", None)
+        if lineno is None:
+            return None
+        text = self.parsed.line_text(lineno).strip()
+        filename = self.parsed.filename.rsplit("/", 1)[-1]
+        marker = gast.Expr(value=const(f"__zp_comment__grad of: {text}  ({filename}:{lineno})"))
+        return gast.copy_location(marker, stmt)
+
+    def accumulate_into(self, atom, value):
+        """Statements adding `value` to the gradient of `atom`, if `atom` is active."""
+        if not self.is_active(atom):
+            return []
+        name = atom.value.id if isinstance(atom, gast.Starred) else atom.id
+        gname = self.grad(name)
+        return [_assign(gname, _call(runtime_attr("accumulate"), load(gname), value))]
+
+    def record(self, back_name):
+        """Forward statements that keep a pullback or flag for the backward pass."""
+        if self.loop_depth == 0:
+            return []
+        self.uses_tape = True
+        return [gast.Expr(value=_call(gast.Attribute(value=load(self.tape), attr="append",
+                                                     ctx=gast.Load()), load(back_name)))]
+
+    def replay(self, back_name):
+        """Backward statements that get back what `record` kept."""
+        if self.loop_depth == 0:
+            return []
+        return [_assign(back_name, _call(load("next"), load(self.rtape)))]
+
+    # ----- the transform -----
+
+    def function(self, node):
+        self.count_assignments(node.body)
+        forward, backward = self.block(node.body)
+        result = node.body[-1].value if node.body and isinstance(node.body[-1], gast.Return) \
+            else const(None)
+        forward = [s for s in forward if not isinstance(s, gast.Return)]
+
+        result_name = result.id if isinstance(result, gast.Name) and result.id in self.active \
+            else None
+        seed = self.grad(result_name) if result_name else self.namer.new("dresult")
+        back_body = []
+        for name in sorted(self.gradients_used):
+            if name != result_name:
+                back_body.append(_assign(self.namer.gradient(name), const(None)))
+        if self.uses_tape:
+            back_body.append(_assign(self.rtape, _call(load("reversed"), load(self.tape))))
+        back_body.extend(backward)
+        back_body.extend(self.epilogue())
+
+        back_name = self.namer.new("back")
+        back_def = gast.FunctionDef(
+            name=back_name,
+            args=gast.arguments(args=[gast.Name(id=seed, ctx=gast.Param(), annotation=None,
+                                                type_comment=None)],
+                                posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                                kwarg=None, defaults=[]),
+            body=back_body or [gast.Pass()], decorator_list=[], returns=None, type_comment=None,
+            type_params=[])
+        prologue = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
+        body = prologue + forward + [back_def, gast.Return(value=gast.Tuple(
+            elts=[result, load(back_name)], ctx=gast.Load()))]
+        for stmt in body:
+            if getattr(stmt, "lineno", None) is None:
+                gast.copy_location(stmt, node.body[-1] if node.body else node)
+        return gast.FunctionDef(name=node.name if node.name != "<lambda>" else "lambda_",
+                                args=node.args, body=body, decorator_list=[], returns=None,
+                                type_comment=None, type_params=[])
+
+    def epilogue(self):
+        """The statements ending `back`: globals, the closure gradient, then the parameters."""
+        out = []
+        free = sorted(n for n in self.gradients_used
+                      if n not in self.params and n not in self.assign_counts)
+        closure_names, global_names = [], []
+        for name in free:
+            (closure_names if self.resolve.is_free(name) else global_names).append(name)
+        for name in global_names:
+            out.append(gast.Expr(value=_call(runtime_attr("implicit_accumulate"), load(name),
+                                             load(self.namer.gradient(name)))))
+        if closure_names:
+            dclosure = _call(runtime_attr("closure_cotangent"),
+                             gast.Tuple(elts=[const(n) for n in closure_names], ctx=gast.Load()),
+                             gast.Tuple(elts=[load(self.namer.gradient(n)) for n in closure_names],
+                                        ctx=gast.Load()))
+        else:
+            dclosure = const(None)
+        grads = [dclosure]
+        for name in self.params:
+            grads.append(load(self.namer.gradient(name)) if name in self.gradients_used
+                         else const(None))
+        out.append(gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load())))
+        return out
+
+    def count_assignments(self, stmts):
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                name = stmt.targets[0].id
+                self.assign_counts[name] = self.assign_counts.get(name, 0) + 1
+            elif isinstance(stmt, gast.FunctionDef):
+                self.assign_counts[stmt.name] = self.assign_counts.get(stmt.name, 0) + 2
+            elif isinstance(stmt, gast.If):
+                self.count_assignments(stmt.body)
+                self.count_assignments(stmt.orelse)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                if isinstance(stmt, gast.For):
+                    self.assign_counts[stmt.target.id] = 2
+                # Anything assigned in a loop body is assigned many times.
+                before = dict(self.assign_counts)
+                self.count_assignments(stmt.body)
+                for name, count in self.assign_counts.items():
+                    if count != before.get(name, 0):
+                        self.assign_counts[name] = count + 1
+
+    def block(self, stmts):
+        """Return `(forward statements, backward statements)` for a block."""
+        forward, backward = [], []
+        for stmt in stmts:
+            fwd, bwd = self.statement(stmt)
+            forward.extend(fwd)
+            if bwd:
+                backward[:0] = bwd
+        return forward, backward
+
+    def statement(self, stmt):
+        if isinstance(stmt, gast.Assign):
+            return self.assignment(stmt)
+        if isinstance(stmt, gast.If):
+            return self.branch(stmt)
+        if isinstance(stmt, gast.For):
+            return self.for_loop(stmt)
+        if isinstance(stmt, gast.While):
+            return self.while_loop(stmt)
+        if isinstance(stmt, gast.FunctionDef):
+            return self.nested_def(stmt)
+        if isinstance(stmt, gast.Delete):
+            for target in stmt.targets:
+                if target.id in self.active:
+                    fence.reject(self.parsed, stmt, f"del of the variable {target.id!r}, "
+                                 "which carries a gradient", "leave the variable in place or "
+                                 "assign None to it")
+        return [stmt], []
+
+    # ----- assignments -----
+
+    def assignment(self, stmt):
+        target = stmt.targets[0].id
+        value = stmt.value
+        if target not in self.active or not self.value_is_active(value):
+            return [stmt], self.reset(target)
+        if isinstance(value, gast.Name):
+            return [stmt], self.adjoint(stmt, target, [value],
+                                        lambda g: self.accumulate_into(value, load(g)))
+        if isinstance(value, (gast.Tuple, gast.List)) and not any(
+                isinstance(e, gast.Starred) for e in value.elts):
+            return [stmt], self.adjoint(stmt, target, value.elts,
+                                        lambda g: self.sequence_adjoint(value.elts, g))
+        if isinstance(value, gast.Dict) and None not in value.keys:
+            return [stmt], self.adjoint(stmt, target, value.values,
+                                        lambda g: self.dict_adjoint(value, g))
+        if isinstance(value, gast.Lambda):
+            return [stmt], self.closure_adjoint(stmt, target, value)
+        if isinstance(value, gast.Call) and self.is_packed(value):
+            return self.packed_call(stmt, target, value)
+        return self.rule_call(stmt, target, value)
+
+    @staticmethod
+    def is_packed(call):
+        return any(isinstance(a, gast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords)
+
+    def packed_call(self, stmt, target, call):
+        """`f(a, *b, k=c, **d)`: build the argument tuple and dict, then call with both."""
+        args = self.namer.new("args")
+        kwargs = self.namer.new("kwargs")
+        build_args = _assign(args, gast.Tuple(elts=list(call.args), ctx=gast.Load()))
+        build_kwargs = _assign(kwargs, gast.Dict(keys=[None if k.arg is None else const(k.arg)
+                                                       for k in call.keywords],
+                                                 values=[k.value for k in call.keywords]))
+        func = call.func
+        if isinstance(func, gast.Attribute) and self.is_active(func.value):
+            new = _call(runtime_attr("call_method_packed"), func.value, const(func.attr),
+                        load(args), load(kwargs))
+        else:
+            new = _call(runtime_attr("call_packed"), func, load(args), load(kwargs))
+        statements = [gast.copy_location(s, stmt) for s in (build_args, build_kwargs,
+                                                            _assign(target, new))]
+        for name, node in ((args, build_args), (kwargs, build_kwargs)):
+            self.assign_counts[name] = 2 if self.loop_depth else 1
+            if self.activity.is_active(node.value):
+                self.active.add(name)
+        return self.block(statements)
+
+    def value_is_active(self, value):
+        if isinstance(value, (gast.Name, gast.Starred)):
+            return self.is_active(value)
+        return self.activity.is_active(value)
+
+    def reset(self, target):
+        """Backward statements for a definition of `target` that carries no gradient."""
+        if target in self.active and target in self.gradients_used_later(target):
+            return [_assign(self.grad(target), const(None))]
+        return []
+
+    def gradients_used_later(self, target):
+        # The gradient of a name assigned more than once must be cleared at each definition,
+        # so that an earlier value does not receive the gradient of a later one.
+        return {target} if self.assign_counts.get(target, 0) > 1 else set()
+
+    def adjoint(self, stmt, target, operands, make_body):
+        """Backward statements: take the gradient of `target`, clear it, pass it on."""
+        gname = self.grad(target)
+        operand_names = {o.id for o in operands if isinstance(o, gast.Name)} | \
+                        {o.value.id for o in operands if isinstance(o, gast.Starred)}
+        out = []
+        marker = self.comment(stmt)
+        if marker is not None:
+            out.append(marker)
+        if target in operand_names:
+            held = self.namer.new("g")
+            out.append(_assign(held, load(gname)))
+            out.append(_assign(gname, const(None)))
+            out.append(gast.If(test=_is_none(held), body=make_body(held) or [gast.Pass()],
+                               orelse=[]))
+            return out
+        body = make_body(gname) or [gast.Pass()]
+        out.append(gast.If(test=_is_none(gname), body=body, orelse=[]))
+        if self.assign_counts.get(target, 0) > 1:
+            out.append(_assign(gname, const(None)))
+        return out
+
+    def sequence_adjoint(self, elts, g):
+        parts = self.namer.new("parts")
+        out = [_assign(parts, _call(runtime_attr("sequence_cotangent"), load(g),
+                                    const(len(elts))))]
+        for index, element in enumerate(elts):
+            out += self.accumulate_into(element, _subscript(load(parts), index))
+        return out
+
+    def dict_adjoint(self, node, g):
+        out = []
+        for key, value in zip(node.keys, node.values):
+            out += self.accumulate_into(value, _call(runtime_attr("dict_cotangent"), load(g), key))
+        return out
+
+    def closure_adjoint(self, stmt, target, node):
+        captured = sorted(n for n in nested_free_names(node) if n in self.active)
+
+        def body(g):
+            out = []
+            for name in captured:
+                out += self.accumulate_into(load(name), _call(runtime_attr("field_cotangent"),
+                                                              load(g), const(name)))
+            return out
+
+        return self.adjoint(stmt, target, [load(n) for n in captured], body)
+
+    def nested_def(self, stmt):
+        if stmt.name not in self.active:
+            return [stmt], []
+        return [stmt], self.closure_adjoint(stmt, stmt.name, stmt)
+
+    def rule_call(self, stmt, target, value):
+        """An operation that runs through a rule: forward records its pullback."""
+        back_name = self.namer.new(target.lstrip("_") + "_back")
+        call, operands, offset, has_kwargs = self.rule_form(value)
+        forward = [gast.copy_location(_assign(gast.Tuple(elts=[store(target), store(back_name)],
+                                                         ctx=gast.Store()), call), stmt)]
+        forward += self.record(back_name)
+
+        def body(g):
+            grads = self.namer.new("grads")
+            out = [_assign(grads, _call(load(back_name), load(g)))]
+            for index, operand in enumerate(operands):
+                if operand is None:
+                    continue
+                if isinstance(operand, tuple):  # a keyword argument
+                    keyword, atom = operand
+                    if self.is_active(atom):
+                        out += self.accumulate_into(atom, _call(
+                            runtime_attr("dict_cotangent"), _subscript(load(grads), -1),
+                            const(keyword)))
+                    continue
+                out += self.accumulate_into(operand, _subscript(load(grads), index + offset))
+            return out
+
+        plain = [o for o in operands if o is not None and not isinstance(o, tuple)]
+        plain += [o[1] for o in operands if isinstance(o, tuple)]
+        backward = self.adjoint(stmt, target, plain, lambda g: [
+            gast.If(test=_is_none(back_name), body=body(g), orelse=[])])
+        return forward, self.replay(back_name) + backward
+
+    def rule_form(self, value):
+        """Return `(call, operands, offset, has_kwargs)` for an active operation.
+
+        `operands[i]` receives `grads[i + offset]` from the pullback; a `(keyword, atom)`
+        entry receives its entry from the keyword gradients at `grads[-1]`.
+        """
+        if isinstance(value, gast.BinOp):
+            rule = self.operator_rule(OPERATOR_NAMES[type(value.op)])
+            return _call(rule, value.left, value.right), [value.left, value.right], 0, False
+        if isinstance(value, gast.UnaryOp):
+            rule = self.operator_rule(OPERATOR_NAMES[type(value.op)])
+            return _call(rule, value.operand), [value.operand], 0, False
+        if isinstance(value, gast.Attribute):
+            return (_call(runtime_attr("getattr"), value.value, const(value.attr)),
+                    [value.value], 0, False)
+        if isinstance(value, gast.Subscript):
+            index = _index_value(value.slice)
+            return (_call(self.operator_rule("getitem"), value.value, index),
+                    [value.value], 0, False)
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            return self.display_form(value)
+        if isinstance(value, gast.Call):
+            return self.call_form(value)
+        fence.reject(self.parsed, value, f"the expression {type(value).__name__}",
+                     "assign it to a variable in a simpler form")
+
+    def display_form(self, value):
+        if isinstance(value, gast.Dict):
+            keys = gast.Tuple(elts=[const(None) if k is None else k for k in value.keys],
+                              ctx=gast.Load())
+            return (_call(runtime_attr("build_dict"), keys, *value.values),
+                    [None] + list(value.values), 0, False)
+        kind = "tuple" if isinstance(value, gast.Tuple) else "list"
+        flags = tuple(isinstance(e, gast.Starred) for e in value.elts)
+        parts = [e.value if isinstance(e, gast.Starred) else e for e in value.elts]
+        call = _call(runtime_attr("build_sequence"), const(kind), const(flags), *parts)
+        return call, [None, None] + parts, 0, False
+
+    def call_form(self, call):
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id == RUNTIME:
+            if func.attr in RUNTIME_RULES:
+                return call, list(call.args), 0, False
+            if func.attr == "call_packed":
+                callee = call.args[0] if isinstance(call.args[0], gast.Name) else None
+                return call, [callee, call.args[1], call.args[2]], 0, False
+            if func.attr == "call_method_packed":
+                return call, [call.args[0], None, call.args[2], call.args[3]], 0, False
+        keywords = [(k.arg, k.value) for k in call.keywords]
+        if isinstance(func, gast.Attribute) and self.is_active(func.value):
+            new = _call(runtime_attr("call_method"), func.value, const(func.attr), *call.args,
+                        keywords=call.keywords)
+            return new, [func.value] + list(call.args) + keywords, 0, bool(keywords)
+        new = _call(runtime_attr("call"), func, *call.args, keywords=call.keywords)
+        callee = func if isinstance(func, gast.Name) else None
+        return new, [callee] + list(call.args) + keywords, 0, bool(keywords)
+
+    def operator_rule(self, name):
+        binding = self.operator_rules.get(name)
+        if binding is None:
+            binding = self.namer.new(f"{name.rstrip('_')}_rule")
+            self.operator_rules[name] = binding
+        return load(binding)
+
+    # ----- control flow -----
+
+    def branch(self, stmt):
+        if isinstance(stmt.body[0], gast.Break) and len(stmt.body) == 1:
+            return [stmt], []
+        body_fwd, body_bwd = self.block(stmt.body)
+        else_fwd, else_bwd = self.block(stmt.orelse)
+        forward = gast.copy_location(gast.If(test=stmt.test, body=body_fwd or [gast.Pass()],
+                                             orelse=else_fwd), stmt)
+        if not body_bwd and not else_bwd:
+            return [forward], []
+        condition = stmt.test.id
+        backward = gast.If(test=load(condition), body=body_bwd or [gast.Pass()], orelse=else_bwd)
+        return [forward] + self.record(condition), self.replay(condition) + [backward]
+
+    def for_loop(self, stmt):
+        target = stmt.target.id
+        if self.is_active(stmt.iter):
+            return self.active_for_loop(stmt)
+        return self.counted_loop(stmt, lambda body: gast.For(
+            target=store(target), iter=stmt.iter, body=body, orelse=[], type_comment=None))
+
+    def active_for_loop(self, stmt):
+        # Iterate over positions so each element read has its own pullback.
+        sequence = self.namer.new("seq")
+        position = self.namer.new("k")
+        self.active.add(sequence)
+        self.assign_counts[sequence] = self.assign_counts.get(sequence, 0) + 1
+        materialize = gast.copy_location(_assign(sequence, _call(runtime_attr("iterate"),
+                                                                 stmt.iter)), stmt)
+        read = gast.copy_location(_assign(stmt.target.id, gast.Subscript(
+            value=load(sequence), slice=load(position), ctx=gast.Load())), stmt)
+        seq_fwd, seq_bwd = self.rule_call(materialize, sequence, materialize.value)
+        loop = gast.For(target=store(position), iter=_call(load("range"), _call(
+            load("len"), load(sequence))), body=[read] + stmt.body, orelse=[], type_comment=None)
+        gast.copy_location(loop, stmt)
+        loop_fwd, loop_bwd = self.for_loop(loop)
+        return seq_fwd + loop_fwd, loop_bwd + seq_bwd
+
+    def while_loop(self, stmt):
+        return self.counted_loop(stmt, lambda body: gast.While(test=stmt.test, body=body,
+                                                                orelse=[]))
+
+    def counted_loop(self, stmt, rebuild):
+        self.loop_depth += 1
+        body_fwd, body_bwd = self.block(stmt.body)
+        self.loop_depth -= 1
+        if not body_bwd:
+            return [gast.copy_location(rebuild(body_fwd or [gast.Pass()]), stmt)], []
+        counter = self.namer.new("iterations")
+        increment = _assign(counter, gast.BinOp(left=load(counter), op=gast.Add(), right=const(1)))
+        loop = gast.copy_location(rebuild([increment] + body_fwd), stmt)
+        forward = [_assign(counter, const(0)), loop] + self.record(counter)
+        reverse_loop = gast.For(target=store("_"), iter=_call(load("range"), load(counter)),
+                                body=body_bwd, orelse=[], type_comment=None)
+        return forward, self.replay(counter) + [reverse_loop]
+
+
+def _index_value(index):
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
+        return _call(load("slice"), *parts)
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in index.elts], ctx=gast.Load())
+    return index

@@ -1,0 +1,166 @@
+"""Find and parse the source of a function to transform.
+
+Takes a Python function (a module-level or nested `def`, a lambda, a method, a `staticmethod`
+or `classmethod`) and hands back a `ParsedFunction`: the gast `FunctionDef` with decorators
+stripped, line numbers that match the user's file, and that file's name. Lambdas become a
+`FunctionDef` whose body returns the lambda's expression; the lambda is located through the
+positions of its code object, so two lambdas on one line are told apart.
+"""
+
+import dataclasses
+import inspect
+import linecache
+import textwrap
+
+import gast
+
+from ..errors import SourceUnavailableError
+
+
+@dataclasses.dataclass
+class ParsedFunction:
+    node: gast.FunctionDef
+    filename: str
+    source_lines: list
+    is_lambda: bool
+
+    def line_text(self, lineno):
+        """Return the user's source line `lineno` (1-based, in the user's file), stripped."""
+        return linecache.getline(self.filename, lineno).rstrip("\n") or ""
+
+
+def unwrap(fn):
+    """Return the plain Python function behind a method, staticmethod or classmethod."""
+    if isinstance(fn, (staticmethod, classmethod)):
+        fn = fn.__func__
+    while hasattr(fn, "__func__"):
+        fn = fn.__func__
+    return fn
+
+
+def parse_function(fn):
+    """Return the `ParsedFunction` of `fn`, or raise `SourceUnavailableError`."""
+    fn = unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise SourceUnavailableError(f"{fn!r} is not a Python function, so it has no source to "
+                                     "transform; register a rule for it with @zygote_py.adjoint")
+    filename = code.co_filename
+    lines = _read_lines(fn, code)
+    start = code.co_firstlineno
+    if code.co_name == "<lambda>":
+        node = _find_lambda(fn, code, lines, start, filename)
+        return ParsedFunction(node, filename, lines, True)
+    node = _find_def(fn, code, lines, start, filename)
+    return ParsedFunction(node, filename, lines, False)
+
+
+def _read_lines(fn, code):
+    filename = code.co_filename
+    lines = linecache.getlines(filename, getattr(fn, "__globals__", {}))
+    if lines:
+        return lines
+    if filename.startswith("<") and filename.endswith(">"):
+        reason = (f"{fn.__qualname__} was defined in {filename}, which keeps no source "
+                  "(a plain interactive prompt, exec or compile of a string)")
+    else:
+        reason = f"the file {filename} of {fn.__qualname__} cannot be read"
+    raise SourceUnavailableError(
+        f"cannot read the source of {fn.__qualname__}: {reason}. Define the function in a "
+        "module file or a notebook cell, or register a rule for it with @zygote_py.adjoint")
+
+
+def _parse_block(lines, start, filename, fn):
+    """Parse the block of source starting at 1-based line `start`, dedented."""
+    block = inspect.getblock(lines[start - 1:])
+    text = textwrap.dedent("".join(block))
+    indent = len(block[0]) - len(block[0].lstrip())
+    try:
+        tree = gast.parse(text)
+    except SyntaxError as error:
+        raise SourceUnavailableError(
+            f"cannot parse the source of {fn.__qualname__} in {filename} at line {start}: "
+            f"{error.msg}. The file may have changed since the function was defined; reload it"
+        ) from None
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno") and node.lineno is not None:
+            node.lineno += start - 1
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += start - 1
+            if getattr(node, "col_offset", None) is not None:
+                node.col_offset += indent
+    return tree
+
+
+def _find_def(fn, code, lines, start, filename):
+    # Decorators come before `def`; co_firstlineno points at the first decorator.
+    tree = _parse_block(lines, start, filename, fn)
+    for node in tree.body:
+        if isinstance(node, gast.FunctionDef) and node.name == code.co_name:
+            node.decorator_list = []
+            return node
+        if isinstance(node, gast.AsyncFunctionDef):
+            break
+    raise SourceUnavailableError(
+        f"cannot find the definition of {fn.__qualname__} at {filename}:{start}; the file may "
+        "have changed since the function was defined. Reload the module and try again")
+
+
+def _find_lambda(fn, code, lines, start, filename):
+    tree = _lambda_tree(lines, start, filename, fn)
+    candidates = [node for node in gast.walk(tree) if isinstance(node, gast.Lambda)]
+    position = _body_position(code)
+    chosen = None
+    if position is not None:
+        for node in candidates:
+            if (node.body.lineno, node.body.col_offset) == position:
+                chosen = node
+                break
+    if chosen is None:
+        names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        matching = [node for node in candidates if node.lineno == start
+                    and [a.id for a in node.args.args + node.args.kwonlyargs] == names]
+        if len(matching) == 1:
+            chosen = matching[0]
+    if chosen is None:
+        raise SourceUnavailableError(
+            f"cannot tell which lambda at {filename}:{start} is being differentiated; give it "
+            "a name with `def`")
+    return gast.FunctionDef(
+        name="<lambda>", args=chosen.args,
+        body=[gast.Return(value=chosen.body, lineno=chosen.body.lineno,
+                          col_offset=chosen.body.col_offset)],
+        decorator_list=[], returns=None, type_comment=None, type_params=[],
+        lineno=chosen.lineno, col_offset=chosen.col_offset)
+
+
+_module_trees = {}
+
+
+def _lambda_tree(lines, start, filename, fn):
+    # Parse the whole file (or notebook cell) so that every node keeps its exact position.
+    text = "".join(lines)
+    key = (filename, hash(text))
+    tree = _module_trees.get(key)
+    if tree is None:
+        try:
+            tree = gast.parse(text)
+        except SyntaxError:
+            raise SourceUnavailableError(
+                f"cannot parse {filename} to find the lambda of {fn.__qualname__} at line "
+                f"{start}; give it a name with `def`") from None
+        _module_trees.clear()
+        _module_trees[key] = tree
+    return tree
+
+
+def _body_position(code):
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return None
+    # The first instruction (RESUME) points at the start of the line, not at the body.
+    found = [(line, col) for line, _, col, _ in list(positions())[1:]
+             if line is not None and col is not None]
+    if not found:
+        return None
+    return min(found)

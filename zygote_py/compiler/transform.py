@@ -1,0 +1,234 @@
+"""The reverse-mode pipeline: user function in, pullback function out.
+
+Runs the passes in order (source, fence, control flow, normal form, activity, reverse,
+codegen) and hands back a `Transformed`: the callable pullback form and its readable source.
+"""
+
+import builtins
+import dataclasses
+import logging
+
+import gast
+
+from . import codegen, control_flow, fence, normalize
+from .activity import Activity
+from .naming import RUNTIME, Namer, names_in
+from .reverse import Reverse
+from .source import parse_function, unwrap
+from ..errors import MutationError, UnsupportedSyntaxError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class Transformed:
+    code: object
+    binding_cells: dict
+    source: str
+    param_names: tuple
+    positional_count: int
+    has_varargs: bool
+    has_varkw: bool
+
+    def bind(self, fn):
+        """Return the pullback form bound to `fn`'s globals and closure cells."""
+        return codegen.bind(self.code, self.binding_cells, fn)
+
+
+class Resolver:
+    """Looks up names that are not local: free variables first, then globals and builtins."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        code = fn.__code__
+        self.free = dict(zip(code.co_freevars, fn.__closure__ or ()))
+
+    def is_free(self, name):
+        return name in self.free
+
+    def __call__(self, name):
+        cell = self.free.get(name)
+        if cell is not None:
+            try:
+                return True, cell.cell_contents
+            except ValueError:
+                return False, None
+        if name in self.fn.__globals__:
+            return True, self.fn.__globals__[name]
+        if hasattr(builtins, name):
+            return True, getattr(builtins, name)
+        return False, None
+
+
+def _parameters(args):
+    names = [a.id for a in args.posonlyargs + args.args]
+    positional = len(names)
+    names += [a.id for a in args.kwonlyargs]
+    if args.vararg is not None:
+        names.append(args.vararg.id)
+    if args.kwarg is not None:
+        names.append(args.kwarg.id)
+    return names, positional
+
+
+def _ordered_like_code(args):
+    """Parameter names in `co_varnames` order: positional, keyword-only, *args, **kwargs."""
+    names, positional = _parameters(args)
+    return tuple(names), positional
+
+
+def _local_names(node):
+    stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del))}
+    stored |= {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
+    return stored
+
+
+class _ZeroArgumentSuper(gast.NodeTransformer):
+    """`super()` needs the implicit `__class__` cell; spell it out for the generated code."""
+
+    def __init__(self, first_param):
+        self.first_param = first_param
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id == "super" and not node.args \
+                and self.first_param is not None:
+            node.args = [gast.Name(id="__class__", ctx=gast.Load(), annotation=None,
+                                   type_comment=None),
+                         gast.Name(id=self.first_param, ctx=gast.Load(), annotation=None,
+                                   type_comment=None)]
+        return node
+
+    def visit_FunctionDef(self, node):
+        return node  # a nested function's super() belongs to it
+
+    def visit_Lambda(self, node):
+        return node
+
+
+def transform(fn, runtime, operator_rules):
+    """Return the `Transformed` pullback form of the Python function `fn`."""
+    fn = unwrap(fn)
+    parsed = parse_function(fn)
+    fence.check(parsed)
+    node = parsed.node
+
+    params, positional = _ordered_like_code(node.args)
+    if "__class__" in fn.__code__.co_freevars:
+        first = params[0] if params else None
+        node.body = [_ZeroArgumentSuper(first).visit(s) for s in node.body]
+
+    namer = Namer(names_in(node))
+    lowered = control_flow.lower(node, namer)
+    try:
+        body = normalize.normalize(lowered, namer)
+    except normalize.AttributeWrite as error:
+        _raise_mutation(parsed, error.node, error.what)
+    normalized = gast.FunctionDef(name=node.name, args=node.args, body=body,
+                                  decorator_list=[], returns=None, type_comment=None,
+                                  type_params=[])
+    gast.copy_location(normalized, node)
+
+    resolver = Resolver(fn)
+    local_names = _local_names(normalized) - set(fn.__code__.co_freevars)
+    activity = Activity(params, local_names, resolver)
+    activity.run(body)
+    _check_mutations(parsed, body, params, activity)
+
+    reverse = Reverse(parsed, namer, activity, params, resolver)
+    generated = reverse.function(normalized)
+    bindings = {RUNTIME: runtime}
+    for op_name, binding in reverse.operator_rules.items():
+        bindings[binding] = operator_rules[op_name]
+
+    text = codegen.render(generated)
+    codegen.register_source(text, fn.__qualname__)
+    logger.debug("generated pullback of %s:\n%s", fn.__qualname__, text)
+    code, cells = codegen.build(generated, fn, bindings, parsed.filename, node.lineno)
+    return Transformed(code, cells, text, params, positional, node.args.vararg is not None,
+                       node.args.kwarg is not None)
+
+
+def _raise_mutation(parsed, node, what):
+    lineno = getattr(node, "lineno", None) or parsed.node.lineno
+    raise MutationError(
+        f"{what} at {parsed.filename}:{lineno} ({parsed.line_text(lineno).strip()!r}) changes "
+        "an object in place, which the gradient cannot follow. Build a new value instead (a "
+        "functional update with np.where or np.concatenate, or dataclasses.replace for an "
+        "object), collect values in a zygote_py.Buffer, or register a custom rule with "
+        "@zygote_py.adjoint", parsed.filename, lineno)
+
+
+def _check_mutations(parsed, body, params, activity):
+    """Reject in-place writes into values the function did not create."""
+    statements = list(_walk_statements(body, ()))
+    created = _created_names(statements)
+    copies = _copies(statements)
+    for position, (stmt, loops) in enumerate(statements):
+        name = _mutated_name(stmt)
+        if name is None:
+            continue
+        if name in params:
+            what = f"writing into the argument {name!r}"
+        elif name not in created:
+            what = f"writing into {name!r}, which the function did not create"
+        elif any(copy_position < position or (set(copy_loops) & set(loops))
+                 for copy_position, copy_loops in copies.get(name, ())):
+            what = f"writing into {name!r} while another name refers to the same object"
+        else:
+            continue
+        _raise_mutation(parsed, stmt, what)
+
+
+def _mutated_name(stmt):
+    if not isinstance(stmt, gast.Assign):
+        return None
+    value = stmt.value
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and isinstance(value.func.value, gast.Name) and value.func.value.id == RUNTIME \
+            and value.func.attr in ("setitem", "append", "mutating_call"):
+        return value.args[0].id
+    return None
+
+
+def _walk_statements(stmts, loops):
+    """Yield `(statement, enclosing loops)` in source order."""
+    for stmt in stmts:
+        yield stmt, loops
+        inner = loops + (id(stmt),) if isinstance(stmt, (gast.For, gast.While)) else loops
+        for field in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field, []) or [], inner)
+
+
+def _created_names(statements):
+    """Names whose every assignment makes a new object (a call, an operator, a display)."""
+    fresh = (gast.Call, gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple, gast.Set,
+             gast.Constant, gast.Compare)
+    verdict = {}
+    for stmt, _ in statements:
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            verdict[name] = verdict.get(name, True) and isinstance(stmt.value, fresh)
+    return {name for name, ok in verdict.items() if ok}
+
+
+def _copies(statements):
+    """Where each name is copied to another name or stored in a display."""
+    found = {}
+    for position, (stmt, loops) in enumerate(statements):
+        if not isinstance(stmt, gast.Assign):
+            continue
+        value = stmt.value
+        if isinstance(value, gast.Name):
+            sources = [value]
+        elif isinstance(value, (gast.List, gast.Tuple)):
+            sources = value.elts
+        elif isinstance(value, gast.Dict):
+            sources = value.values
+        else:
+            continue
+        for source in sources:
+            if isinstance(source, gast.Name):
+                found.setdefault(source.id, []).append((position, loops))
+    return found

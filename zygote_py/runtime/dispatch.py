@@ -1,0 +1,415 @@
+"""Resolve each call of differentiated code when it runs.
+
+`call(f, *args, **kwargs)` returns `(y, back)`; `back(dy)` returns `(df, *dargs)`, plus a
+dict of keyword gradients at the end when keywords were passed. `back` is `None` when no
+gradient can flow. The order of resolution: a registered rule, then the non-differentiable
+registry, then Python code (a function, bound method, callable object, `functools.partial`
+or class), compiled on first use, then `MissingRuleError`.
+"""
+
+import dataclasses
+import functools
+import types
+
+import numpy as np
+
+from ..errors import MissingRuleError
+from ..rules import registry
+from .accumulate import IndexedGradient, densify
+from .broadcast import is_differentiable_value, unbroadcast
+from .structures import Structural
+
+
+def _dense(dy):
+    return dy.dense() if type(dy) is IndexedGradient else densify(dy) if type(dy) in (
+        tuple, list, dict) else dy
+
+
+def _pad(grads, count):
+    if grads is None:
+        return (None,) * count
+    grads = tuple(grads)
+    if len(grads) < count:
+        return grads + (None,) * (count - len(grads))
+    return grads[:count]
+
+
+def _rule_back(back, count, keywords):
+    if back is None:
+        return None
+
+    def rule_back(dy):
+        grads = _pad(back(_dense(dy)), count)
+        return (None,) + grads + ((None,) if keywords else ())
+
+    return rule_back
+
+
+def _describe(f):
+    module = getattr(f, "__module__", None) or type(f).__module__
+    name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
+    return f"{name} (module {module})"
+
+
+def call(f, *args, **kwargs):
+    """Call `f` and return `(y, back)`; see the module docstring for `back`'s result."""
+    rule = registry.lookup_rule(f)
+    if rule is not None:
+        y, back = rule(*args, **kwargs)
+        return y, _rule_back(back, len(args), bool(kwargs))
+    if registry.is_non_differentiable(f):
+        return f(*args, **kwargs), None
+
+    if isinstance(f, types.FunctionType):
+        return _call_python(f, args, kwargs)
+    if isinstance(f, types.MethodType):
+        return _call_bound(f, args, kwargs)
+    wrapped = getattr(f, "__zygote_function__", None)
+    if wrapped is not None:
+        return call(wrapped, *args, **kwargs)
+    if isinstance(f, functools.partial):
+        return _call_partial(f, args, kwargs)
+    if isinstance(f, type):
+        return _construct(f, args, kwargs)
+    if isinstance(f, (types.BuiltinFunctionType, types.BuiltinMethodType, np.ufunc)) or \
+            type(f).__name__ in ("method-wrapper", "method_descriptor", "wrapper_descriptor"):
+        return _call_builtin(f, args, kwargs)
+    call_method_ = getattr(type(f), "__call__", None)
+    if isinstance(call_method_, types.FunctionType):
+        y, back = _call_python(call_method_, (f,) + args, kwargs)
+        return y, _drop_function_slot(back)
+    return _call_builtin(f, args, kwargs)
+
+
+def _drop_function_slot(back):
+    """For `obj(x)` run as `type(obj).__call__(obj, x)`: the receiver's gradient is df."""
+    if back is None:
+        return None
+
+    def method_back(dy):
+        grads = back(dy)
+        return grads[1:]
+
+    return method_back
+
+
+def _call_builtin(f, args, kwargs):
+    owner = getattr(f, "__self__", None)
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        rule = registry.lookup_method_rule(type(owner), getattr(f, "__name__", ""))
+        if rule is not None and not registry.is_non_differentiable_method(rule):
+            y, back = rule(owner, *args, **kwargs)
+            if back is None:
+                return y, None
+
+            def bound_back(dy):
+                grads = _pad(back(_dense(dy)), len(args) + 1)
+                return grads + ((None,) if kwargs else ())
+
+            return y, bound_back
+        if rule is not None:
+            return f(*args, **kwargs), None
+    if not any(_may_carry(a) for a in args) and not any(_may_carry(v) for v in kwargs.values()):
+        return f(*args, **kwargs), None
+    raise MissingRuleError(
+        f"no gradient rule for {_describe(f)}, and it has no Python source to transform. "
+        "Register one with @zygote_py.adjoint(fn) (return the value and a pullback), or "
+        "mark it with zygote_py.non_differentiable(fn) if no gradient should flow through it")
+
+
+def _may_carry(value):
+    if isinstance(value, (list, tuple)):
+        return any(_may_carry(v) for v in value)
+    if isinstance(value, dict):
+        return any(_may_carry(v) for v in value.values())
+    if isinstance(value, (str, bytes, type(None), types.ModuleType, type, slice, range)):
+        return False
+    return is_differentiable_value(value)
+
+
+def _call_python(f, args, kwargs):
+    from ..compiler.cache import transformed
+
+    info, pullback = transformed(f)
+    y, back = pullback(*args, **kwargs)
+    if not kwargs and not info.has_varargs and len(args) == info.positional_count:
+        def function_back(dy):
+            grads = back(dy)
+            return (grads[0],) + tuple(_match(g, a) for g, a in zip(grads[1:], args))
+
+        return y, function_back
+
+    def bound_back(dy):
+        return _to_call_site(info, back(dy), args, kwargs)
+
+    return y, bound_back
+
+
+def _match(g, arg):
+    """Give a parameter's gradient the type of the argument (None for integers)."""
+    if g is None:
+        return None
+    if isinstance(arg, (np.ndarray, float, int, np.generic)) and not isinstance(g, IndexedGradient):
+        return unbroadcast(g, arg)
+    if isinstance(g, IndexedGradient) and isinstance(arg, np.ndarray) and \
+            not np.issubdtype(arg.dtype, np.inexact):
+        return None
+    return g
+
+
+def _to_call_site(info, grads, args, kwargs):
+    by_name = dict(zip(info.param_names, grads[1:]))
+    positional = info.param_names[: info.positional_count]
+    vararg = info.param_names[-1 - info.has_varkw] if info.has_varargs else None
+    varkw = info.param_names[-1] if info.has_varkw else None
+    out = [grads[0]]
+    for index, arg in enumerate(args):
+        if index < len(positional):
+            g = by_name[positional[index]]
+        else:
+            extra = by_name.get(vararg)
+            g = None if extra is None else extra[index - len(positional)]
+        out.append(_match(g, arg))
+    if kwargs:
+        keyword_grads = {}
+        for key, value in kwargs.items():
+            if key in by_name and key != vararg and key != varkw:
+                g = by_name[key]
+            else:
+                extra = by_name.get(varkw)
+                g = None if extra is None else extra.get(key)
+            keyword_grads[key] = _match(g, value)
+        out.append(keyword_grads)
+    return tuple(out)
+
+
+def _call_bound(method, args, kwargs):
+    receiver = method.__self__
+    y, back = call(method.__func__, receiver, *args, **kwargs)
+    if back is None:
+        return y, None
+    if isinstance(receiver, type):
+        def classmethod_back(dy):
+            grads = back(dy)
+            return (None,) + grads[2:]
+
+        return y, classmethod_back
+
+    def bound_back(dy):
+        grads = back(dy)
+        return (grads[1],) + grads[2:]
+
+    return y, bound_back
+
+
+def _call_partial(p, args, kwargs):
+    merged = {**p.keywords, **kwargs}
+    y, back = call(p.func, *p.args, *args, **merged)
+    if back is None:
+        return y, None
+    stored = len(p.args)
+
+    def partial_back(dy):
+        grads = back(dy)
+        dfunc = grads[0]
+        positional = grads[1:1 + stored + len(args)]
+        keyword_grads = grads[-1] if merged else {}
+        dpartial = Structural({"func": dfunc, "args": tuple(positional[:stored]),
+                               "keywords": {k: keyword_grads.get(k) for k in p.keywords}},
+                              functools.partial)
+        out = (dpartial,) + tuple(positional[stored:])
+        if kwargs:
+            out += ({k: keyword_grads.get(k) for k in kwargs},)
+        return out
+
+    return y, partial_back
+
+
+def _construct(cls, args, kwargs):
+    """Build an object; its fields' gradients go back to the arguments they came from."""
+    obj = cls(*args, **kwargs)
+    if isinstance(obj, tuple) and hasattr(cls, "_fields"):
+        sources = {i: ("pos", i) for i in range(len(args))}
+        for offset, key in enumerate(kwargs):
+            sources[len(args) + offset] = ("kw", key)
+
+        def namedtuple_back(dy):
+            dy = _dense(dy)
+            fields = tuple(dy) if isinstance(dy, tuple) else tuple(
+                dy.get(name) for name in cls._fields)
+            dargs = [None] * len(args)
+            dkw = {}
+            for index, g in enumerate(fields):
+                if g is None:
+                    continue
+                kind, where = sources[index]
+                if kind == "pos":
+                    dargs[where] = g
+                else:
+                    dkw[where] = g
+            return (None,) + tuple(dargs) + ((dkw,) if kwargs else ())
+
+        return obj, namedtuple_back
+
+    fields = _field_sources(obj, args, kwargs)
+
+    def construct_back(dy):
+        dy = _dense(dy)
+        dargs = [None] * len(args)
+        dkw = {}
+        items = dy.items() if isinstance(dy, (Structural, dict)) else ()
+        for name, g in items:
+            if g is None:
+                continue
+            source = fields.get(name)
+            if source is None:
+                raise MissingRuleError(
+                    f"cannot send the gradient of field {name!r} of {cls.__qualname__} back "
+                    "to the constructor's arguments: the field is not one of them. Make the "
+                    "class a dataclass whose fields are its arguments, or register a rule for "
+                    f"{cls.__qualname__} with @zygote_py.adjoint")
+            kind, where = source
+            if kind == "pos":
+                dargs[where] = g if dargs[where] is None else dargs[where] + g
+            else:
+                dkw[where] = g
+        return (None,) + tuple(dargs) + ((dkw,) if kwargs else ())
+
+    return obj, construct_back
+
+
+def _field_sources(obj, args, kwargs):
+    """Map each field of `obj` to the argument that is that very object."""
+    sources = {}
+    try:
+        names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) \
+            else list(vars(obj))
+    except TypeError:
+        names = []
+    for cls in type(obj).__mro__:
+        names += [s for s in getattr(cls, "__slots__", ()) if isinstance(s, str)]
+    for name in names:
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            continue
+        for index, arg in enumerate(args):
+            if value is arg:
+                sources[name] = ("pos", index)
+                break
+        else:
+            for key, arg in kwargs.items():
+                if value is arg:
+                    sources[name] = ("kw", key)
+                    break
+    return sources
+
+
+def call_method(obj, name, *args, **kwargs):
+    """Call `obj.name(*args, **kwargs)`; `back` returns `(dobj, *dargs)`."""
+    if isinstance(obj, types.ModuleType):
+        return call(getattr(obj, name), *args, **kwargs)
+    cls = type(obj)
+    rule = registry.lookup_method_rule(cls, name)
+    if rule is not None:
+        if registry.is_non_differentiable_method(rule):
+            return getattr(obj, name)(*args, **kwargs), None
+        y, back = rule(obj, *args, **kwargs)
+        if back is None:
+            return y, None
+
+        def method_rule_back(dy):
+            grads = _pad(back(_dense(dy)), len(args) + 1)
+            return grads + ((None,) if kwargs else ())
+
+        return y, method_rule_back
+    attribute = getattr(obj, name)
+    if isinstance(attribute, types.MethodType) and attribute.__self__ is obj:
+        y, back = call(attribute.__func__, obj, *args, **kwargs)
+        if back is None:
+            return y, None
+
+        def bound_back(dy):
+            grads = back(dy)
+            return grads[1:]
+
+        return y, bound_back
+    y, back = call(attribute, *args, **kwargs)
+    if back is None:
+        return y, None
+    in_instance = name in getattr(obj, "__dict__", {})
+
+    def attribute_back(dy):
+        grads = back(dy)
+        dobj = Structural({name: grads[0]}, cls) if in_instance and grads[0] is not None else None
+        return (dobj,) + grads[1:]
+
+    return y, attribute_back
+
+
+def call_packed(f, args, kwargs):
+    """`f(*args, **kwargs)` with both built at run time; back returns `(df, dargs, dkwargs)`."""
+    y, back = call(f, *args, **kwargs)
+    if back is None:
+        return y, None
+
+    def packed_back(dy):
+        grads = back(dy)
+        dargs = tuple(grads[1:1 + len(args)])
+        dkwargs = grads[-1] if kwargs else None
+        return grads[0], dargs, dkwargs
+
+    return y, packed_back
+
+
+def call_method_packed(obj, name, args, kwargs):
+    y, back = call_method(obj, name, *args, **kwargs)
+    if back is None:
+        return y, None
+
+    def packed_back(dy):
+        grads = back(dy)
+        return grads[0], None, tuple(grads[1:1 + len(args)]), grads[-1] if kwargs else None
+
+    return y, packed_back
+
+
+def getattr_(obj, name):
+    """Read `obj.name`; back returns `(dobj,)`."""
+    rule = registry.lookup_attribute_rule(type(obj), name)
+    if rule is not None:
+        return rule(obj)
+    if isinstance(obj, types.ModuleType):
+        return getattr(obj, name), None
+    prop = getattr(type(obj), name, None)
+    if isinstance(prop, property) and isinstance(prop.fget, types.FunctionType):
+        y, back = call(prop.fget, obj)
+        if back is None:
+            return y, None
+        return y, lambda dy: (back(dy)[1],)
+    value = getattr(obj, name)
+    if isinstance(value, types.MethodType) and value.__self__ is obj:
+        # The gradient of a bound method is the gradient of its receiver.
+        return value, lambda dy: (dy,)
+    if isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
+        if not isinstance(value, (np.ndarray, np.generic, float, complex)):
+            return value, None
+        raise MissingRuleError(f"no gradient rule for the array attribute .{name}; register "
+                               "one with zygote_py.rules.registry.register_attribute_rule")
+    if isinstance(obj, tuple) and hasattr(type(obj), "_fields") and name in type(obj)._fields:
+        index = type(obj)._fields.index(name)
+        size = len(obj)
+        cls = type(obj)
+
+        def field_back(dy):
+            parts = [None] * size
+            parts[index] = dy
+            return (cls(*parts),)
+
+        return value, field_back
+    cls = type(obj)
+
+    def attribute_back(dy):
+        return (Structural({name: dy}, cls),)
+
+    return value, attribute_back
