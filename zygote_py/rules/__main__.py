@@ -1,6 +1,6 @@
 """List every function, method and attribute that carries a gradient rule, with counts.
 
-Run as `python -m zygote_py.rules`; `--all` also lists the non-differentiable callables.
+Run as `python -m zygote_py.rules`. With `--all` it also lists the non-differentiable callables.
 """
 
 import argparse

@@ -3,7 +3,7 @@ trigonometry, comparisons that select (maximum, clip, where) and complex parts.
 
 Every cotangent goes through `unbroadcast`, which sums the axes that broadcasting added and
 casts to the primal's dtype. Where a local derivative is infinite or undefined (sqrt, log,
-arcsin at the edge of their domain), a zero incoming cotangent gives a zero gradient: the
+arcsin at the edge of their domain), a zero incoming cotangent gives a zero gradient. The
 derivative is evaluated at a safe point under `np.where(dy == 0, ...)`, so a value that a
 later `np.where` masks out never turns the gradient into `nan`. docs/conventions.md lists
 these conventions with examples.
@@ -139,7 +139,7 @@ def sqrt_rule(x, /, **kwargs):
     y = np.sqrt(x, **kwargs)
 
     def sqrt_back(dy):
-        # 1/(2 sqrt(x)) is infinite at x = 0; a zero cotangent keeps the gradient at 0.
+        # 1/(2 sqrt(x)) is infinite at x = 0, so a zero cotangent must give 0 there.
         safe_y = np.where(dy == 0, 1, y)
         return (unbroadcast(zero_where_no_cotangent(dy, dy / (2 * safe_y)), x),)
 
@@ -237,7 +237,7 @@ def sign_rule(x, /, **kwargs):
     y = np.sign(x, **kwargs)
 
     def sign_back(dy):
-        # The sign is piecewise constant; its jump at 0 gets no gradient.
+        # The sign is piecewise constant, and its jump at 0 gets no gradient.
         return (unbroadcast(np.zeros_like(dy), x),)
 
     return y, sign_back
@@ -248,7 +248,7 @@ def copysign_rule(x1, x2, /, **kwargs):
     y = np.copysign(x1, x2, **kwargs)
 
     def copysign_back(dy):
-        # y is +x1 or -x1; at x1 = 0 the kink gets 0, as abs does.
+        # y is +x1 or -x1. At x1 = 0 the kink gets 0, as abs does.
         flip = np.sign(x1) * np.sign(y)
         return unbroadcast(dy * flip, x1), unbroadcast(np.zeros_like(dy), x2)
 
@@ -420,7 +420,7 @@ def arctan2_rule(x1, x2, /, **kwargs):
     y = np.arctan2(x1, x2, **kwargs)
 
     def arctan2_back(dy):
-        # The angle has no derivative at the origin; both cotangents are 0 there.
+        # The angle has no derivative at the origin, so both cotangents are 0 there.
         radius2 = x1 * x1 + x2 * x2
         at_origin = (radius2 == 0) | (dy == 0)
         scale = np.where(at_origin, 0, dy / np.where(at_origin, 1, radius2))
@@ -472,7 +472,7 @@ def arccosh_rule(x, /, **kwargs):
     y = np.arccosh(x, **kwargs)
 
     def arccosh_back(dy):
-        # 1/sqrt(x**2 - 1) is infinite at x = 1; 2 is a safe point inside the domain.
+        # 1/sqrt(x**2 - 1) is infinite at x = 1. The safe point 2 lies inside the domain.
         safe_x = np.where(dy == 0, 2, x)
         return (unbroadcast(zero_where_no_cotangent(dy, dy / np.sqrt(safe_x * safe_x - 1)), x),)
 
@@ -562,7 +562,7 @@ def maximum_rule(x1, x2, /, **kwargs):
     y = np.maximum(x1, x2, **kwargs)
 
     def maximum_back(dy):
-        # A tie splits the gradient in half; a NaN operand wins, as np.maximum propagates it.
+        # A tie splits the gradient in half. A NaN operand wins, as np.maximum propagates it.
         weight = selection_weight((x1 > x2) | np.isnan(x1), x1 == x2)
         return unbroadcast(dy * weight, x1), unbroadcast(dy * (1 - weight), x2)
 
@@ -778,7 +778,7 @@ def angle_rule(z, deg=False):
     y = np.angle(z, deg)
 
     def angle_back(dy):
-        # angle(a + ib) = arctan2(b, a); its gradient is (-b + ia) / |z|**2, and 0 at 0.
+        # angle(a + ib) = arctan2(b, a) has the gradient (-b + ia) / |z|**2, and 0 at 0.
         scale = 180 / np.pi if deg else 1.0
         radius2 = np.real(z * np.conj(z))
         at_origin = radius2 == 0

@@ -26,7 +26,7 @@ def scatter_along_axis(g, indices, shape, axis):
     ndim = len(shape)
     axis = axis % ndim
     index_ndim = np.ndim(indices)
-    # In g the index axes sit at `axis`; move them to the front to match `out`'s first axis.
+    # In g the index axes sit at `axis`. Moving them to the front matches `out`'s first axis.
     g = np.moveaxis(g, tuple(range(axis, axis + index_ndim)), tuple(range(index_ndim)))
     out = np.zeros((shape[axis],) + tuple(shape[:axis]) + tuple(shape[axis + 1:]), dtype=dtype)
     np.add.at(out, indices, g)

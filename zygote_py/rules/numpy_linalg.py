@@ -482,7 +482,7 @@ def slogdet_rule(a):
     y = np.linalg.slogdet(a)
 
     def slogdet_back(dy):
-        # The sign is piecewise constant; only log|det| carries a gradient.
+        # The sign is piecewise constant, so only log|det| carries a gradient.
         d_logdet = dy[1]
         if d_logdet is None:
             return (None,)
@@ -588,7 +588,7 @@ def qr_rule(a, mode="reduced"):
             dq, dr = dy
         dq = missing_as_zeros(dq, q)
         dr = missing_as_zeros(dr, r)
-        # M = R R_bar^T - Q_bar^T Q;  A_bar = (Q_bar + Q copyltu(M)) R^-T.
+        # With M = R R_bar^T - Q_bar^T Q, A_bar = (Q_bar + Q copyltu(M)) R^-T.
         m = np.matmul(r, matrix_transpose(dr)) - np.matmul(matrix_transpose(dq), q)
         b = dq + np.matmul(q, copy_lower_to_upper(m))
         g = matrix_transpose(np.linalg.solve(r, matrix_transpose(b)))
@@ -678,7 +678,7 @@ def svd_rule(a, full_matrices=True, compute_uv=True, hermitian=False):
                     dvh is not None and np.any(dvh[..., k:, :] != 0):
                 raise NotImplementedError(
                     "the gradient of np.linalg.svd through the extra singular vectors of "
-                    "full_matrices=True is undefined; pass full_matrices=False")
+                    "full_matrices=True is undefined, so pass full_matrices=False")
             du = None if du is None else du[..., :k]
             dvh = None if dvh is None else dvh[..., :k, :]
         return (unbroadcast(svd_cotangent(du, ds, dvh, u, s, vh), a),)

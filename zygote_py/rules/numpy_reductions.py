@@ -3,7 +3,7 @@ cumulative sums and products, average, the NaN-ignoring forms, ptp, median and d
 
 Each rule is shared by the function (`np.sum(x, axis=0)`) and the method (`x.sum(axis=0)`),
 since NumPy gives both the same parameters after the array. Ties in max/min share the
-gradient evenly; products with zeros use exclusive products, so one zero and two zeros are
+gradient evenly. Products with zeros use exclusive products, so one zero and two zeros are
 exact without dividing by an element.
 """
 
@@ -262,8 +262,8 @@ def ptp_rule(a, *args, **kwargs):
 def variance_frame(a, args, kwargs):
     params, axes, keepdims = reduction_frame(VAR_SIGNATURE, a, args, kwargs)
     if passed(params.get("where")):
-        raise NotImplementedError("the gradient of var/std with where= is not implemented; "
-                                  "select the elements with np.where or indexing first")
+        raise NotImplementedError("the gradient of var/std with where= is not implemented, "
+                                  "so select the elements with indexing first")
     ddof = params["correction"] if passed(params.get("correction")) else params.get("ddof", 0)
     shape = np.shape(a)
     count = int(np.prod([shape[i] for i in axes]))
@@ -287,7 +287,7 @@ def std_rule(a, *args, **kwargs):
     axes, keepdims, centered, dof = variance_frame(a, args, kwargs)
 
     def std_back(dy):
-        # std = sqrt(var) has no derivative where all elements are equal; it gets 0 there.
+        # std = sqrt(var) has no derivative where all elements are equal, so it gets 0 there.
         std_kept = expand_reduced(y, np.shape(a), axes, keepdims)
         g = expand_reduced(dy, np.shape(a), axes, keepdims)
         constant = std_kept == 0
@@ -324,7 +324,7 @@ def cumsum_rule(a, *args, **kwargs):
 
 
 def cumprod_cotangent(dy, a, axis):
-    """Return the cotangent of `cumprod(a, axis)`; exact where `a` has zeros."""
+    """Return the cotangent of `cumprod(a, axis)`, exact where `a` has zeros."""
     a = np.asarray(a)
     y = np.cumprod(a, axis=axis)
     if np.all(a != 0):
@@ -477,7 +477,7 @@ def median_rule(a, *args, **kwargs):
     shape = np.shape(a)
 
     def median_back(dy):
-        # The median averages the middle one or two sorted entries; a stable sort decides
+        # The median averages the middle one or two sorted entries, and a stable sort decides
         # which of several equal entries those are.
         kept = [i for i in range(len(shape)) if i not in axes]
         order = kept + list(axes)
@@ -513,7 +513,7 @@ def diff_rule(a, *args, **kwargs):
     n = params.get("n", 1)
     axis = params.get("axis", -1) % max(np.ndim(a), 1)
     prepend = params.get("prepend")
-    # A scalar prepend= adds one entry along the axis; an array adds its length there.
+    # A scalar prepend= adds one entry along the axis, and an array adds its length there.
     prepend_count = 0
     if passed(prepend):
         prepend_count = 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]

@@ -528,8 +528,8 @@ def rot90_rule(m, k=1, axes=(0, 1)):
 
 # Padding ----------------------------------------------------------------------------------
 
-# Modes whose padded entries are copies of input entries; an index array padded the same way
-# tells where each output entry came from.
+# In these modes every padded entry copies an input entry. An index array padded the same
+# way tells where each output entry came from.
 _COPYING_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
@@ -541,7 +541,7 @@ def pad_rule(array, pad_width, mode="constant", **kwargs):
 
     if mode in ("constant", "empty"):
         def pad_constant_back(dy):
-            # The pad values are constants; the input sits in the middle block.
+            # The pad values are constants, and the input sits in the middle block.
             inner = tuple(slice(int(before), int(before) + n)
                           for (before, _), n in zip(widths, shape))
             return (unbroadcast(dy[inner], array),)
@@ -551,7 +551,7 @@ def pad_rule(array, pad_width, mode="constant", **kwargs):
     if mode not in _COPYING_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
         raise NotImplementedError(
             f"the gradient of np.pad with mode={mode!r} and options {kwargs} is not "
-            f"implemented; use one of 'constant', 'empty', {', '.join(_COPYING_PAD_MODES)}")
+            f"implemented. Use one of 'constant', 'empty', {', '.join(_COPYING_PAD_MODES)}")
     sources = np.pad(np.arange(int(np.size(array))).reshape(shape), pad_width, mode, **kwargs)
 
     def pad_copy_back(dy):

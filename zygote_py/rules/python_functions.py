@@ -140,7 +140,7 @@ def math_sqrt_rule(x):
     y = math.sqrt(x)
 
     def math_sqrt_back(dy):
-        # The derivative is infinite at 0; a zero cotangent gives 0 there.
+        # The derivative is infinite at 0, so a zero cotangent must give 0 there.
         if dy == 0:
             return (unbroadcast(0.0, x),)
         return (unbroadcast(dy * sqrt_derivative(x, y), x),)
@@ -304,7 +304,8 @@ for _function, _derivative in UNARY_DERIVATIVES.items():
 def digamma(x):
     """Return the digamma function psi(x) for real x > 0 (asymptotic series after shifting).
 
-    NOTE: accurate to about 1e-12 for x > 0; negative x is not supported.
+    NOTE: the error is below 1e-11 at x = 0.5, 1 and 10 (against the known values of psi).
+    Negative x is not supported.
     """
     result = 0.0
     while x < 6:
@@ -367,7 +368,7 @@ def math_copysign_rule(x, y):
     result = math.copysign(x, y)
 
     def math_copysign_back(dresult):
-        # result is +x or -x; at x = 0 the kink gets 0, as abs does.
+        # result is +x or -x. At x = 0 the kink gets 0, as abs does.
         flip = 0.0 if x == 0 else math.copysign(1.0, x) * math.copysign(1.0, result)
         return unbroadcast(dresult * flip, x), unbroadcast(0.0, y)
 
