@@ -312,14 +312,14 @@ class Parallel(Layer):
         if not self.layers:
             raise ValueError("Parallel needs at least one layer")
 
-    def __call__(self, *xs):
-        if len(xs) == 1:
-            outputs = tuple(layer(xs[0]) for layer in self.layers)
-        elif len(xs) == len(self.layers):
-            outputs = tuple(layer(x) for layer, x in zip(self.layers, xs))
+    def __call__(self, x, *rest):
+        if len(rest) == 0:
+            outputs = tuple(layer(x) for layer in self.layers)
+        elif len(rest) + 1 == len(self.layers):
+            outputs = tuple(layer(v) for layer, v in zip(self.layers, (x,) + rest))
         else:
-            raise ValueError(f"Parallel with {len(self.layers)} layers got {len(xs)} inputs; "
-                             "pass one input or one per layer")
+            raise ValueError(f"Parallel with {len(self.layers)} layers got {len(rest) + 1} "
+                             "inputs; pass one input or one per layer")
         if self.connection is None:
             return outputs
         return self.connection(*outputs)
@@ -436,7 +436,9 @@ class Bilinear(Layer):
                 x, y = x
             else:
                 y = x
-        n_out, in1, in2 = self.weight.shape
+        n_out = self.weight.shape[0]
+        in1 = self.weight.shape[1]
+        in2 = self.weight.shape[2]
         _check_features(self, x, in1)
         _check_features(self, y, in2)
         x = _match_dtype(self, self.weight, x)
@@ -566,3 +568,4 @@ def _flatten_shape(shape):
     if len(shape) == 0:
         return (1, 1)
     return (math.prod(shape[:-1]), shape[-1])
+

@@ -165,6 +165,7 @@ def test_softmax_keeps_float32():
 # Gradients through zygote_py.
 
 zygote_py = pytest.importorskip("zygote_py")
+pytest.importorskip("zygote_py.testing")
 
 
 def check_grads(f, *args):

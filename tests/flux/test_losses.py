@@ -244,6 +244,7 @@ def test_losses_all_exported():
 # Gradients through zygote_py, against central finite differences.
 
 zygote_py = pytest.importorskip("zygote_py")
+pytest.importorskip("zygote_py.testing")
 
 RNG = np.random.default_rng(7)
 PROBABILITIES = flux.softmax(RNG.normal(size=(3, 4)))

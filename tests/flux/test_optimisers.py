@@ -349,6 +349,7 @@ def test_freeze_skips_update():
 # Both styles with gradients from zygote_py.
 
 zygote_py = pytest.importorskip("zygote_py")
+pytest.importorskip("zygote_py.testing")
 
 
 def test_implicit_style_with_zygote():
