@@ -72,7 +72,7 @@ class Reverse:
 
     def is_active(self, node):
         if isinstance(node, gast.Name):
-            return node.id in self.active
+            return self.activity.is_active_name(node.id)
         if isinstance(node, gast.Starred):
             return self.is_active(node.value)
         return False
@@ -144,7 +144,10 @@ class Reverse:
         for stmt in body:
             if getattr(stmt, "lineno", None) is None:
                 gast.copy_location(stmt, node.body[-1] if node.body else node)
-        return gast.FunctionDef(name=node.name if node.name != "<lambda>" else "lambda_",
+        stem = node.name if node.name != "<lambda>" else "lambda"
+        pullback_name = self.namer.new(stem + "_pullback") if stem + "_pullback" in \
+            self.namer.taken else stem + "_pullback"
+        return gast.FunctionDef(name=pullback_name,
                                 args=node.args, body=body, decorator_list=[], returns=None,
                                 type_comment=None, type_params=[])
 
@@ -228,6 +231,8 @@ class Reverse:
         target = stmt.targets[0].id
         value = stmt.value
         if target not in self.active or not self.value_is_active(value):
+            if self.is_runtime_rule(value):
+                stmt = gast.copy_location(_assign(target, _subscript(value, 0)), stmt)
             return [stmt], self.reset(target)
         if isinstance(value, gast.Name):
             return [stmt], self.adjoint(stmt, target, [value],
@@ -244,6 +249,12 @@ class Reverse:
         if isinstance(value, gast.Call) and self.is_packed(value):
             return self.packed_call(stmt, target, value)
         return self.rule_call(stmt, target, value)
+
+    @staticmethod
+    def is_runtime_rule(value):
+        return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and isinstance(value.func.value, gast.Name) and value.func.value.id == RUNTIME \
+            and value.func.attr in RUNTIME_RULES
 
     @staticmethod
     def is_packed(call):

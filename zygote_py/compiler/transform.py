@@ -81,6 +81,8 @@ def _local_names(node):
     stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
               and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del))}
     stored |= {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
+    stored |= {(a.asname or a.name).split(".")[0] for n in gast.walk(node)
+               if isinstance(n, (gast.Import, gast.ImportFrom)) for a in n.names}
     return stored
 
 

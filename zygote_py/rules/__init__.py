@@ -2,6 +2,7 @@
 
 from . import registry
 from . import builtins
+from . import python_containers
 from . import numpy_elementwise
 from . import numpy_reductions
 from . import numpy_shape

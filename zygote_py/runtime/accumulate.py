@@ -81,7 +81,7 @@ class IndexedGradient:
 def densify(g):
     """Return `g` with every `IndexedGradient` inside it made dense."""
     if isinstance(g, IndexedGradient):
-        return g.dense()
+        return densify(g.dense()) if g.is_sequence else g.dense()
     if isinstance(g, tuple):
         parts = [densify(x) for x in g]
         return type(g)(*parts) if hasattr(type(g), "_fields") else tuple(parts)

@@ -13,6 +13,7 @@ import types
 
 import numpy as np
 
+from ..compiler.cache import transformed
 from ..errors import MissingRuleError
 from ..rules import registry
 from .accumulate import IndexedGradient, densify
@@ -128,8 +129,6 @@ def _may_carry(value):
 
 
 def _call_python(f, args, kwargs):
-    from ..compiler.cache import transformed
-
     info, pullback = transformed(f)
     y, back = pullback(*args, **kwargs)
     if not kwargs and not info.has_varargs and len(args) == info.positional_count:
@@ -167,7 +166,7 @@ def _to_call_site(info, grads, args, kwargs):
         if index < len(positional):
             g = by_name[positional[index]]
         else:
-            extra = by_name.get(vararg)
+            extra = densify(by_name.get(vararg))
             g = None if extra is None else extra[index - len(positional)]
         out.append(_match(g, arg))
     if kwargs:
@@ -176,7 +175,7 @@ def _to_call_site(info, grads, args, kwargs):
             if key in by_name and key != vararg and key != varkw:
                 g = by_name[key]
             else:
-                extra = by_name.get(varkw)
+                extra = densify(by_name.get(varkw))
                 g = None if extra is None else extra.get(key)
             keyword_grads[key] = _match(g, value)
         out.append(keyword_grads)
@@ -324,8 +323,9 @@ def call_method(obj, name, *args, **kwargs):
 
         return y, method_rule_back
     attribute = getattr(obj, name)
-    if isinstance(attribute, types.MethodType) and attribute.__self__ is obj:
-        y, back = call(attribute.__func__, obj, *args, **kwargs)
+    receiver = obj.__self__ if isinstance(obj, super) else obj
+    if isinstance(attribute, types.MethodType) and attribute.__self__ is receiver:
+        y, back = call(attribute.__func__, receiver, *args, **kwargs)
         if back is None:
             return y, None
 

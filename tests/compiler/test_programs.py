@@ -1,0 +1,257 @@
+"""Every program in programs.py, checked against central finite differences."""
+
+import numpy as np
+import pytest
+
+from zygote_py import gradient
+from zygote_py.testing import check_grads
+
+from . import programs as p
+
+rng = np.random.default_rng(42)
+
+
+def vec(n, low=-1.0, high=1.0):
+    return rng.uniform(low, high, n)
+
+
+def pos(n):
+    return rng.uniform(0.5, 2.0, n)
+
+
+CASES = [
+    (p.arithmetic, (1.3, 0.7)),
+    (p.matmul_chain, (rng.standard_normal((3, 3)), rng.standard_normal(3))),
+    (p.floor_division_and_modulo, (1.1,)),
+    (p.comparisons_and_booleans, (1.5, 2.5)),
+    (p.comparisons_and_booleans, (-1.5, 2.5)),
+    (p.chained_comparison, (2.0,)),
+    (p.chained_comparison, (12.0,)),
+    (p.unary_operators, (-1.2,)),
+    (p.tuple_literal, (1.5, -0.5)),
+    (p.list_literal, (1.5, -0.5)),
+    (p.dict_literal, (1.5, -0.5)),
+    (p.tuple_unpacking, (1.5, -0.5)),
+    (p.starred_unpacking, (1.5, -0.5, 2.0)),
+    (p.chained_assignment, (1.5,)),
+    (p.augmented_assignment, (1.5,)),
+    (p.if_elif_else, (3.0,)),
+    (p.if_elif_else, (1.0,)),
+    (p.if_elif_else, (-1.0,)),
+    (p.conditional_expression, (1.0,)),
+    (p.conditional_expression, (-1.0,)),
+    (p.for_over_range, (1.1,)),
+    (p.for_over_array_rows, (rng.standard_normal((3, 4)),)),
+    (p.for_over_list, ([1.0, 2.0, -0.5],)),
+    (p.for_over_tuple, (1.5, 0.7)),
+    (p.for_over_zip, ([1.0, 2.0, 3.0], [0.5, -1.0, 2.0])),
+    (p.for_over_enumerate, (vec(4),)),
+    (p.for_over_reversed, ([1.0, 2.0, 3.0],)),
+    (p.while_data_dependent, (1.3,)),
+    (p.break_in_loop, (0.7,)),
+    (p.continue_in_loop, (1.3,)),
+    (p.for_else, (1.3,)),
+    (p.for_else, (200.0,)),
+    (p.while_else, (1.3,)),
+    (p.nested_loops_break_in_branch, (vec(4),)),
+    (p.early_return_in_while, (0.7,)),
+    (p.several_returns, (-2.0,)),
+    (p.several_returns, (0.5,)),
+    (p.several_returns, (2.0,)),
+    (p.return_in_nested_loop, (1.7,)),
+    (p.calls_helper, (1.3,)),
+    (p.mutual_recursion, (1.3,)),
+    (p.keyword_arguments, (1.3, 0.4)),
+    (p.star_args_call, (1.3, 0.4)),
+    (p.default_parameters, (1.3,)),
+    (p.keyword_only_parameters, (1.3,)),
+    (p.closure_reading_free_variable, (1.3,)),
+    (p.reads_global, (1.3,)),
+    (p.math_module_constant, (1.3,)),
+    (p.lambda_inside, (2.0, 3.0)),
+    (p.nested_def_inside, (1.3,)),
+    (p.closure_over_loop_result, (1.3,)),
+    (p.list_comprehension, (1.3,)),
+    (p.comprehension_with_condition, ([1.0, -2.0, 3.0],)),
+    (p.comprehension_over_zip, ([1.0, 2.0], [3.0, 4.0])),
+    (p.generator_expression, (vec(5), vec(5))),
+    (p.dict_comprehension, (1.3, 0.4)),
+    (p.set_comprehension_inactive, (1.3,)),
+    (p.nested_comprehension, (rng.standard_normal((2, 2)),)),
+    (p.attribute_read, (rng.standard_normal((2, 3)),)),
+    (p.subscript_int_and_slice, (vec(5),)),
+    (p.subscript_tuple_ellipsis_none, (rng.standard_normal((3, 2)),)),
+    (p.subscript_integer_array, (vec(3),)),
+    (p.subscript_boolean_mask, (vec(8),)),
+    (p.assert_and_pass, (vec(3),)),
+    (p.docstring_and_fstring, (vec(3),)),
+    (p.calls_print, (vec(3),)),
+    (p.numpy_functions, (vec(4),)),
+    (p.mean_with_axis, (rng.standard_normal((2, 3)),)),
+    (p.reshape_transpose, (rng.standard_normal(6),)),
+    (p.partial_application, (1.3, 0.4)),
+    (p.map_and_reduce, ([1.0, 2.0, 3.0],)),
+    (p.passes_function, (vec(3),)),
+    (p.closure_returned, (1.3,)),
+    (p.fills_buffer, (vec(3),)),
+    (p.list_append_then_stack, (vec(3),)),
+    (p.accumulate_indexing, (vec(6),)),
+]
+
+
+@pytest.mark.parametrize("program, args", CASES,
+                         ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CASES)])
+def test_program_matches_finite_differences(program, args):
+    check_grads(program, *args)
+
+
+@pytest.mark.parametrize("program, args", [
+    (p.matmul_chain, (rng.standard_normal((3, 3)).astype(np.float32),
+                      rng.standard_normal(3).astype(np.float32))),
+    (p.numpy_functions, (vec(4).astype(np.float32),)),
+    (p.accumulate_indexing, (vec(4).astype(np.float32),)),
+    (p.fills_buffer, (vec(3).astype(np.float32),)),
+    (p.for_over_array_rows, (rng.standard_normal((3, 4)).astype(np.float32),)),
+])
+def test_float32_stays_float32(program, args):
+    grads = check_grads(program, *args)
+    for arg, g in zip(args, grads):
+        assert g.dtype == np.float32
+
+
+def test_while_power_by_hand():
+    assert gradient(p.while_power, 2.0, 3) == (12.0, None)
+
+
+def test_recursion_by_hand():
+    assert gradient(p.factorial_like, 2.0, 3) == (12.0, None)
+
+
+def test_lambda_closure_by_hand():
+    assert gradient(p.lambda_inside, 2.0, 3.0) == (3.0, 2.0)
+
+
+def test_keyword_forwarding_by_hand():
+    def mul(a, b):
+        return a * b
+
+    assert gradient(lambda a, b: mul(a=a, b=b), 2.0, 3.0) == (3.0, 2.0)
+
+
+def test_varargs_lambda_gets_none():
+    assert gradient(lambda x, *a: x, 1.0, 1.0) == (1.0, None)
+
+
+def test_constant_function_gives_none():
+    assert gradient(lambda x: 1.0, 2.0) == (None,)
+
+
+def test_integer_argument_gets_none():
+    grads = gradient(lambda x, n: x * n, 2.0, 3)
+    assert grads == (3.0, None)
+    assert gradient(lambda x: np.sum(x * 2.0), np.arange(3))[0] is None
+
+
+def test_repeated_read_accumulates():
+    x = np.array([1.0, 2.0, 3.0])
+    (g,) = gradient(lambda x: np.sum(np.ones(4) @ np.stack([x[0], x[1], x[2], x[2]])), x)
+    np.testing.assert_allclose(g, [1.0, 1.0, 2.0])
+
+
+def test_accumulate_indexing_values():
+    x = np.array([1.0, -2.0, 3.0])
+    (g,) = gradient(p.accumulate_indexing, x)
+    np.testing.assert_allclose(g, 2 * x)
+
+
+def test_python_float_gets_float():
+    (g,) = gradient(lambda x: x * x, 3.0)
+    assert type(g) is float and g == 6.0
+
+
+def test_tuple_argument_gets_tuple():
+    (g,) = gradient(lambda t: t[0] * t[1], (2.0, 3.0))
+    assert g == (3.0, 2.0)
+
+
+def test_dict_argument_gets_dict():
+    theta = {"W": np.eye(2), "b": np.ones(2)}
+    x = np.array([1.0, 2.0])
+    (g,) = gradient(lambda th: np.sum(th["W"] @ x + th["b"]), theta)
+    np.testing.assert_allclose(g["W"], [[1.0, 2.0], [1.0, 2.0]])
+    np.testing.assert_allclose(g["b"], [1.0, 1.0])
+
+
+def test_dict_items_iteration():
+    theta = {"a": 2.0, "b": 3.0}
+
+    def f(d):
+        total = 0.0
+        for key, value in d.items():
+            total = total + value * value
+        return total
+
+    assert gradient(f, theta) == ({"a": 4.0, "b": 6.0},)
+
+
+def test_module_flag_chooses_branch():
+    import types
+
+    module = types.SimpleNamespace(flag=True)
+
+    def f(x):
+        if module.flag:
+            return 2 * x
+        return x
+
+    assert gradient(f, 4.0) == (2.0,)
+    module.flag = False
+    assert gradient(f, 4.0) == (1.0,)
+
+
+def test_product_over_loop():
+    def prod(xs):
+        r = 1.0
+        for v in xs:
+            r = r * v
+        return r
+
+    assert gradient(prod, [1.0, 2.0, 3.0]) == ([6.0, 3.0, 2.0],)
+
+
+def test_comprehension_with_closure_values():
+    def f(x, y):
+        return sum([z ** 2 + y[0] for z in x])
+
+    gx, gy = gradient(f, [1.0, 2.0, 3.0], [4.0, 5.0])
+    assert gx == [2.0, 4.0, 6.0]
+    assert gy == [3.0, None]
+
+
+def test_untaken_raise_branch_is_harmless():
+    def f(x):
+        if x < -100:
+            raise ValueError("too small")
+        return x * 3
+
+    assert gradient(f, 2.0) == (3.0,)
+
+
+def test_long_loop_is_linear():
+    x = np.arange(20000, dtype=float)
+    (g,) = gradient(p.accumulate_indexing, x)
+    np.testing.assert_allclose(g, 2 * x)
+
+
+def test_redefinition_gives_new_gradient():
+    namespace = {}
+    exec_globals = {"np": np}
+
+    def make(k):
+        return lambda x: x * k
+
+    f2 = make(2.0)
+    f3 = make(3.0)
+    assert gradient(f2, 1.0) == (2.0,)
+    assert gradient(f3, 1.0) == (3.0,)
+    assert namespace == {} and exec_globals["np"] is np
