@@ -363,3 +363,66 @@ def test_svd_full_matrices_extra_columns_rejected():
 def test_pad_unsupported_mode_rejected():
     with pytest.raises(NotImplementedError, match="mode='mean'"):
         pullback(np.pad, np.ones(3), 1, "mean")
+
+
+# Complex inputs --------------------------------------------------------------------------
+
+
+def complex_gradient_by_differences(primal, args, index, weights, step=1e-6):
+    """Return dL/da + i dL/db for argument `index`, z = a + ib, L = sum(Re(conj(w) f))."""
+    def loss(value):
+        moved = list(args)
+        moved[index] = value
+        return float(np.sum(np.real(np.conj(weights) * primal(*moved))))
+
+    z = np.asarray(args[index], dtype=complex)
+    grad = np.zeros(z.shape, dtype=complex)
+    for position in np.ndindex(z.shape):
+        for unit in (1.0, 1j):
+            direction = np.zeros(z.shape, dtype=complex)
+            direction[position] = unit * step
+            slope = (loss(z + direction) - loss(z - direction)) / (2 * step)
+            grad[position] += slope * unit
+    return grad
+
+
+COMPLEX_A = np.array([[0.5 + 1.0j, -1.2 + 0.3j], [0.7 - 0.4j, 2.0 + 0.1j]])
+COMPLEX_B = np.array([[1.5 - 0.5j, 0.2 + 0.9j], [-0.3 + 1.1j, 0.8 - 1.3j]])
+
+
+@pytest.mark.parametrize("primal, args", [
+    (np.add, (COMPLEX_A, COMPLEX_B)), (np.subtract, (COMPLEX_A, COMPLEX_B)),
+    (np.multiply, (COMPLEX_A, COMPLEX_B)), (np.divide, (COMPLEX_A, COMPLEX_B)),
+    (np.exp, (COMPLEX_A,)), (np.log, (COMPLEX_A,)), (np.square, (COMPLEX_A,)),
+    (np.abs, (COMPLEX_A,)), (np.real, (COMPLEX_A,)), (np.imag, (COMPLEX_A,)),
+    (np.conjugate, (COMPLEX_A,)), (np.angle, (COMPLEX_A,)), (np.matmul, (COMPLEX_A, COMPLEX_B)),
+    (np.dot, (COMPLEX_A, COMPLEX_B)), (np.sum, (COMPLEX_A,)), (np.mean, (COMPLEX_A,)),
+    (np.sqrt, (COMPLEX_A,)), (np.reciprocal, (COMPLEX_A,)), (np.sin, (COMPLEX_A,)),
+    (np.cos, (COMPLEX_A,)), (np.tan, (COMPLEX_A,)), (np.sinh, (COMPLEX_A,)),
+    (np.cosh, (COMPLEX_A,)), (np.tanh, (COMPLEX_A,)), (np.expm1, (COMPLEX_A,)),
+    (np.log1p, (COMPLEX_A,)), (np.power, (COMPLEX_A, 3)), (np.power, (COMPLEX_A, COMPLEX_B)),
+], ids=lambda value: getattr(value, "__name__", ""))
+def test_complex_gradient_convention(primal, args):
+    y, back = pullback(primal, *args)
+    weights = np.reshape(np.linspace(0.5, 1.5, np.size(y)) * (1 - 0.5j), np.shape(y))
+    if not np.iscomplexobj(y):
+        weights = np.real(weights)
+    cotangents = back(weights)
+    for index in range(len(args)):
+        if not np.iscomplexobj(args[index]):
+            continue
+        expected = complex_gradient_by_differences(primal, args, index, weights)
+        np.testing.assert_allclose(cotangents[index], expected, rtol=1e-6, atol=1e-6)
+
+
+def test_complex_einsum_gradient():
+    def contract(a, b):
+        return np.einsum("ij,jk->ik", a, b)
+
+    _, back = pullback(np.einsum, "ij,jk->ik", COMPLEX_A, COMPLEX_B)
+    weights = np.array([[1.0 - 0.5j, 0.5j], [2.0, -1.0 + 1.0j]])
+    _, da, db = back(weights)
+    np.testing.assert_allclose(da, complex_gradient_by_differences(
+        contract, (COMPLEX_A, COMPLEX_B), 0, weights), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(db, complex_gradient_by_differences(
+        contract, (COMPLEX_A, COMPLEX_B), 1, weights), rtol=1e-6, atol=1e-6)

@@ -116,7 +116,8 @@ def reciprocal_rule(x, /, **kwargs):
     def reciprocal_back(dy):
         # -1/x**2 is infinite at 0, where y is inf as well.
         safe_y = np.where(dy == 0, 0, y)
-        return (unbroadcast(zero_where_no_cotangent(dy, np.negative(dy) * safe_y * safe_y), x),)
+        slope = conj_if_complex(safe_y * safe_y)
+        return (unbroadcast(zero_where_no_cotangent(dy, np.negative(dy) * slope), x),)
 
     return y, reciprocal_back
 
@@ -141,7 +142,7 @@ def sqrt_rule(x, /, **kwargs):
     def sqrt_back(dy):
         # 1/(2 sqrt(x)) is infinite at x = 0, so a zero cotangent must give 0 there.
         safe_y = np.where(dy == 0, 1, y)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (2 * safe_y)), x),)
+        return (unbroadcast(zero_where_no_cotangent(dy, dy / (2 * conj_if_complex(safe_y))), x),)
 
     return y, sqrt_back
 
@@ -182,16 +183,18 @@ def power_cotangents(dy, x1, x2, y):
     `x1 = 0` (where `x2 * x1 ** (x2 - 1)` would be `0 * inf`). The exponent's derivative
     `y * log|x1|` is taken as 0 at `x1 = 0`, the limit from the right. For a negative base
     it uses `log|x1|`, the derivative of the real extension `|x1| ** x2 * cos(pi * x2)` at
-    the integer exponents where a negative base is defined.
+    the integer exponents where a negative base is defined. A complex base uses `log(x1)`.
     """
     skip_base = (dy == 0) | (x2 == 0)
     safe_base = np.where(skip_base, 1, x1)
-    dx1 = np.where(skip_base, 0, dy * x2 * safe_base ** (x2 - 1))
+    dx1 = np.where(skip_base, 0, dy * conj_if_complex(x2 * safe_base ** (x2 - 1)))
     dx2 = None
     if is_differentiable_value(x2) and not (isinstance(x2, np.ndarray) and x2.dtype.kind in "biu"):
         zero_base = x1 == 0
-        log_base = np.log(np.abs(np.where(zero_base, 1, x1)))
-        dx2 = np.where(zero_base | (dy == 0), 0, dy * y * log_base)
+        nonzero_base = np.where(zero_base, 1, x1)
+        log_base = np.log(nonzero_base) if np.iscomplexobj(nonzero_base) else \
+            np.log(np.abs(nonzero_base))
+        dx2 = np.where(zero_base | (dy == 0), 0, dy * conj_if_complex(y * log_base))
     return unbroadcast(dx1, x1), unbroadcast(dx2, x2)
 
 
@@ -283,7 +286,7 @@ def expm1_rule(x, /, **kwargs):
     y = np.expm1(x, **kwargs)
 
     def expm1_back(dy):
-        return (unbroadcast(dy * (y + 1), x),)
+        return (unbroadcast(dy * conj_if_complex(y + 1), x),)
 
     return y, expm1_back
 
@@ -327,7 +330,7 @@ def log1p_rule(x, /, **kwargs):
 
     def log1p_back(dy):
         safe_x = np.where(dy == 0, 0, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (1 + safe_x)), x),)
+        return (unbroadcast(zero_where_no_cotangent(dy, dy / conj_if_complex(1 + safe_x)), x),)
 
     return y, log1p_back
 
@@ -360,7 +363,7 @@ def sin_rule(x, /, **kwargs):
     y = np.sin(x, **kwargs)
 
     def sin_back(dy):
-        return (unbroadcast(dy * np.cos(x), x),)
+        return (unbroadcast(dy * conj_if_complex(np.cos(x)), x),)
 
     return y, sin_back
 
@@ -370,7 +373,7 @@ def cos_rule(x, /, **kwargs):
     y = np.cos(x, **kwargs)
 
     def cos_back(dy):
-        return (unbroadcast(np.negative(dy) * np.sin(x), x),)
+        return (unbroadcast(np.negative(dy) * conj_if_complex(np.sin(x)), x),)
 
     return y, cos_back
 
@@ -380,7 +383,7 @@ def tan_rule(x, /, **kwargs):
     y = np.tan(x, **kwargs)
 
     def tan_back(dy):
-        return (unbroadcast(dy * (1 + y * y), x),)
+        return (unbroadcast(dy * conj_if_complex(1 + y * y), x),)
 
     return y, tan_back
 
@@ -434,7 +437,7 @@ def sinh_rule(x, /, **kwargs):
     y = np.sinh(x, **kwargs)
 
     def sinh_back(dy):
-        return (unbroadcast(dy * np.cosh(x), x),)
+        return (unbroadcast(dy * conj_if_complex(np.cosh(x)), x),)
 
     return y, sinh_back
 
@@ -444,7 +447,7 @@ def cosh_rule(x, /, **kwargs):
     y = np.cosh(x, **kwargs)
 
     def cosh_back(dy):
-        return (unbroadcast(dy * np.sinh(x), x),)
+        return (unbroadcast(dy * conj_if_complex(np.sinh(x)), x),)
 
     return y, cosh_back
 
@@ -454,7 +457,7 @@ def tanh_rule(x, /, **kwargs):
     y = np.tanh(x, **kwargs)
 
     def tanh_back(dy):
-        return (unbroadcast(dy * (1 - y * y), x),)
+        return (unbroadcast(dy * conj_if_complex(1 - y * y), x),)
 
     return y, tanh_back
 
