@@ -9,12 +9,13 @@ from .api import Differentiable, differentiable, gradient, pullback, source, wit
 from .errors import (MissingRuleError, MutationError, NonScalarOutputError,
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .extend import adjoint, dropgrad, ignore, non_differentiable
+from .runtime.buffer import Buffer
 from .runtime.params import Grads, Params
 from .runtime.structures import Structural
 
 __all__ = [
     "gradient", "withgradient", "pullback", "differentiable", "Differentiable", "source",
-    "adjoint", "non_differentiable", "dropgrad", "ignore", "Params", "Grads", "Structural",
+    "adjoint", "non_differentiable", "dropgrad", "ignore", "Params", "Grads", "Structural", "Buffer",
     "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "MutationError",
     "NonScalarOutputError",
 ]

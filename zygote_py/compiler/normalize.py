@@ -84,6 +84,15 @@ class Normalizer:
                 and isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS:
             self.mutating_call(value, result=None)
             return
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "copyto" and value.args \
+                and isinstance(value.args[0], gast.Name):
+            # np.copyto(dst, src) writes into dst: a copy on write like x[...] = src.
+            destination = value.args[0].id
+            args, keywords = self.call_arguments(value)
+            self.assign(destination, gast.Call(func=runtime_attr("copyto"), args=args,
+                                               keywords=keywords))
+            return
         self.assign(self.namer.new("unused"), self.rhs(value))
 
     def stmt_Pass(self, stmt):
@@ -170,6 +179,7 @@ class Normalizer:
                                    args=[load(receiver), const(call.func.attr)] + args,
                                    keywords=keywords), "mutated")
         self.assign(receiver, gast.Subscript(value=pair, slice=const(0), ctx=gast.Load()))
+        self.out[-1].zp_mutated = True
         if result is not None:
             self.assign(result, gast.Subscript(value=pair, slice=const(1), ctx=gast.Load()))
 

@@ -189,7 +189,7 @@ def _mutated_name(stmt):
     value = stmt.value
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
             and isinstance(value.func.value, gast.Name) and value.func.value.id == RUNTIME \
-            and value.func.attr in ("setitem", "append", "mutating_call"):
+            and value.func.attr in ("setitem", "append", "mutating_call", "copyto"):
         return value.args[0].id
     return None
 
@@ -209,9 +209,10 @@ def _created_names(statements):
              gast.Constant, gast.Compare)
     verdict = {}
     for stmt, _ in statements:
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and _mutated_name(stmt) is None:
             name = stmt.targets[0].id
-            verdict[name] = verdict.get(name, True) and isinstance(stmt.value, fresh)
+            made = isinstance(stmt.value, fresh) or getattr(stmt, "zp_mutated", False)
+            verdict[name] = verdict.get(name, True) and made
     return {name for name, ok in verdict.items() if ok}
 
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..runtime.accumulate import IndexedGradient
 from ..runtime.broadcast import unbroadcast
-from .registry import register_non_differentiable, register_rule
+from ..runtime.buffer import Buffer, buffer_copy, buffer_getitem
+from .registry import register_method_rule, register_non_differentiable, register_rule
 
 
 def _dense(dy):
@@ -282,6 +283,8 @@ def getitem_rule(x, index):
         return y, slice_back
     if isinstance(x, dict):
         return y, lambda dy: ({index: dy}, None)
+    if isinstance(x, Buffer):
+        return buffer_getitem(x, index)
     if isinstance(x, (str, bytes, range)):
         return y, None
     if isinstance(x, np.generic):
@@ -299,6 +302,9 @@ def _rebuild_sequence(kind, parts):
         return kind(*parts)
     return tuple(parts)
 
+
+register_rule(Buffer, lambda *args, **kwargs: (Buffer(*args, **kwargs), None))
+register_method_rule(Buffer, "copy", buffer_copy)
 
 register_non_differentiable(operator.not_, operator.truth, operator.eq, operator.ne,
                             operator.lt, operator.le, operator.gt, operator.ge, operator.is_,

@@ -7,7 +7,12 @@ gradient or handed to a rule, so a loop of `n` reads costs `O(n)` rather than `O
 
 import numpy as np
 
+from .buffer import BufferGradient
 from .structures import Structural
+
+
+def _buffer_array(g):
+    return g.array if type(g) is BufferGradient else densify(g)
 
 
 class IndexedGradient:
@@ -82,6 +87,8 @@ def densify(g):
     """Return `g` with every `IndexedGradient` inside it made dense."""
     if isinstance(g, IndexedGradient):
         return densify(g.dense()) if g.is_sequence else g.dense()
+    if type(g) is BufferGradient:
+        return g.array
     if isinstance(g, tuple):
         parts = [densify(x) for x in g]
         return type(g)(*parts) if hasattr(type(g), "_fields") else tuple(parts)
@@ -100,6 +107,8 @@ def accumulate(a, b):
         return b
     if b is None:
         return a
+    if type(a) is BufferGradient or type(b) is BufferGradient:
+        return BufferGradient(np.asarray(accumulate(_buffer_array(a), _buffer_array(b))))
     if isinstance(a, IndexedGradient):
         if isinstance(b, IndexedGradient):
             return a.plus(b)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .accumulate import IndexedGradient, accumulate, densify
 from .broadcast import unbroadcast
+from .buffer import Buffer, buffer_setitem
 from .structures import Structural
 
 
@@ -69,6 +70,8 @@ def iterate(value):
 
 def setitem(x, index, v):
     """`x[index] = v` on a copy of `x`; the original stays as it was."""
+    if isinstance(x, Buffer):
+        return buffer_setitem(x, index, v)
     if isinstance(x, np.ndarray):
         if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.inexact) and \
                 not np.issubdtype(x.dtype, np.inexact):
@@ -112,6 +115,21 @@ def setitem(x, index, v):
         return y, dict_setitem_back
     raise TypeError(f"item assignment into a {type(x).__name__} is not differentiable; build "
                     "a new value instead")
+
+
+def copyto(destination, source, casting="same_kind", where=True):
+    """`np.copyto(destination, source)` on a copy of `destination`."""
+    y = np.array(destination, copy=True)
+    np.copyto(y, source, casting=casting, where=where)
+    mask = np.broadcast_to(np.asarray(where, dtype=bool), y.shape)
+
+    def copyto_back(dy):
+        dy = _dense(dy)
+        ddestination = np.where(mask, np.zeros_like(dy), dy)
+        dsource = np.where(mask, dy, np.zeros_like(dy))
+        return unbroadcast(ddestination, destination), unbroadcast(dsource, source)
+
+    return y, copyto_back
 
 
 def _is_scalar_like(v):
@@ -175,6 +193,7 @@ def _list_extend(lst, other):
     size = len(lst)
 
     def extend_back(dpair):
+        dpair = _dense(dpair)
         dnew = _dense(dpair[0]) if dpair is not None else None
         if dnew is None:
             return None, None, None
@@ -190,6 +209,7 @@ def _list_insert(lst, index, value):
     position = range(len(new))[index] if index < len(new) else len(new) - 1
 
     def insert_back(dpair):
+        dpair = _dense(dpair)
         dnew = _dense(dpair[0]) if dpair is not None else None
         if dnew is None:
             return None, None, None, None
@@ -221,6 +241,7 @@ def _dict_update(d, other=(), **kwargs):
     other_keys = list(dict(other)) if other != () else []
 
     def update_back(dpair):
+        dpair = _dense(dpair)
         dnew = _dense(dpair[0]) if dpair is not None else None
         if dnew is None:
             return None, None, None

@@ -16,14 +16,15 @@ import numpy as np
 from ..compiler.cache import transformed
 from ..errors import MissingRuleError
 from ..rules import registry
-from .accumulate import IndexedGradient, densify
+from .accumulate import IndexedGradient, accumulate, densify
 from .broadcast import is_differentiable_value, unbroadcast
 from .structures import Structural
 
 
 def _dense(dy):
-    return dy.dense() if type(dy) is IndexedGradient else densify(dy) if type(dy) in (
-        tuple, list, dict) else dy
+    if isinstance(dy, (np.ndarray, float)):
+        return dy
+    return densify(dy)
 
 
 def _pad(grads, count):
@@ -250,7 +251,7 @@ def _construct(cls, args, kwargs):
 
         return obj, namedtuple_back
 
-    fields = _field_sources(obj, args, kwargs)
+    sources = _argument_index(args, kwargs)
 
     def construct_back(dy):
         dy = _dense(dy)
@@ -258,50 +259,78 @@ def _construct(cls, args, kwargs):
         dkw = {}
         items = dy.items() if isinstance(dy, (Structural, dict)) else ()
         for name, g in items:
-            if g is None:
-                continue
-            source = fields.get(name)
-            if source is None:
+            routes = []
+            if not _route(getattr(obj, name, None), g, sources, routes):
                 raise MissingRuleError(
                     f"cannot send the gradient of field {name!r} of {cls.__qualname__} back "
-                    "to the constructor's arguments: the field is not one of them. Make the "
-                    "class a dataclass whose fields are its arguments, or register a rule for "
-                    f"{cls.__qualname__} with @zygote_py.adjoint")
-            kind, where = source
-            if kind == "pos":
-                dargs[where] = g if dargs[where] is None else dargs[where] + g
-            else:
-                dkw[where] = g
+                    "to the constructor's arguments: the field is computed from them rather "
+                    "than stored as it is. Make the class a dataclass whose fields are its "
+                    "arguments, build the object outside the differentiated function, or "
+                    f"register a rule for {cls.__qualname__} with @zygote_py.adjoint")
+            for (kind, where, path), leaf_g in routes:
+                if kind == "pos":
+                    dargs[where] = _place(dargs[where], args[where], path, leaf_g)
+                else:
+                    dkw[where] = _place(dkw.get(where), kwargs[where], path, leaf_g)
         return (None,) + tuple(dargs) + ((dkw,) if kwargs else ())
 
     return obj, construct_back
 
 
-def _field_sources(obj, args, kwargs):
-    """Map each field of `obj` to the argument that is that very object."""
-    sources = {}
-    try:
-        names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) \
-            else list(vars(obj))
-    except TypeError:
-        names = []
-    for cls in type(obj).__mro__:
-        names += [s for s in getattr(cls, "__slots__", ()) if isinstance(s, str)]
-    for name in names:
-        try:
-            value = getattr(obj, name)
-        except AttributeError:
-            continue
-        for index, arg in enumerate(args):
-            if value is arg:
-                sources[name] = ("pos", index)
-                break
-        else:
-            for key, arg in kwargs.items():
-                if value is arg:
-                    sources[name] = ("kw", key)
-                    break
-    return sources
+def _carries(value):
+    return not isinstance(value, (bool, int, str, bytes, type(None), type, types.ModuleType,
+                                  types.FunctionType, types.BuiltinFunctionType))
+
+
+def _argument_index(args, kwargs):
+    """Map the id of every value inside the arguments to `(kind, where, path)`."""
+    index = {}
+
+    def visit(value, key, path):
+        if not _carries(value):
+            return
+        index.setdefault(id(value), key + (path,))
+        if isinstance(value, (list, tuple)):
+            for position, item in enumerate(value):
+                visit(item, key, path + (position,))
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                visit(item, key, path + (name,))
+
+    for position, arg in enumerate(args):
+        visit(arg, ("pos", position), ())
+    for name, arg in kwargs.items():
+        visit(arg, ("kw", name), ())
+    return index
+
+
+def _route(value, g, sources, routes):
+    """Find where the pieces of a field came from; return False if some gradient is lost."""
+    if g is None:
+        return True
+    source = sources.get(id(value)) if _carries(value) else None
+    if source is not None:
+        routes.append((source, g))
+        return True
+    if isinstance(value, (list, tuple)) and isinstance(g, (list, tuple)):
+        return all(_route(v, item_g, sources, routes) for v, item_g in zip(value, g))
+    if isinstance(value, dict) and isinstance(g, dict):
+        return all(_route(value.get(k), item_g, sources, routes) for k, item_g in g.items())
+    return False
+
+
+def _place(current, like, path, g):
+    """Add `g` at `path` inside a gradient shaped like the argument `like`."""
+    if not path:
+        return accumulate(current, g)
+    head, rest = path[0], path[1:]
+    if isinstance(like, dict):
+        out = dict(current or {})
+        out[head] = _place(out.get(head), like[head], rest, g)
+        return out
+    parts = list(current) if current is not None else [None] * len(like)
+    parts[head] = _place(parts[head], like[head], rest, g)
+    return type(like)(parts) if type(like) in (list, tuple) else tuple(parts)
 
 
 def call_method(obj, name, *args, **kwargs):

@@ -1,14 +1,14 @@
 """The helpers that generated code reaches through the name `__zp`."""
 
 from .accumulate import accumulate, densify
-from .containers import (append, build_dict, build_sequence, closure_cotangent, dict_cotangent,
+from .containers import (append, copyto, build_dict, build_sequence, closure_cotangent, dict_cotangent,
                          field_cotangent, iterate, mutating_call, sequence_cotangent, setitem,
                          unpack)
 from .dispatch import call, call_method, call_method_packed, call_packed
 from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 from .params import implicit_accumulate
 
-__all__ = ["accumulate", "densify", "append", "build_dict", "build_sequence",
+__all__ = ["accumulate", "densify", "append", "copyto", "build_dict", "build_sequence",
            "closure_cotangent", "dict_cotangent", "field_cotangent", "iterate", "mutating_call",
            "sequence_cotangent", "setitem", "unpack", "call", "call_method",
            "call_method_packed", "call_packed", "getattr", "implicit_accumulate"]
