@@ -81,7 +81,11 @@ DIFF_SIGNATURE = inspect.signature(np.diff)
 
 def reduction_frame(signature, a, args, kwargs):
     """Return `(params, axes, keepdims)` of a call to a reduction over `a`."""
-    params = bind_arguments(signature, (a,) + tuple(args), kwargs)
+    if not args and kwargs.keys() <= {"axis", "keepdims"}:
+        # The common calls skip the signature binding, which costs more than the sum itself.
+        params = kwargs
+    else:
+        params = bind_arguments(signature, (a,) + tuple(args), kwargs)
     axes = normalize_axes(params.get("axis"), np.ndim(a))
     return params, axes, flag(params.get("keepdims"))
 
