@@ -6,8 +6,6 @@ walked as nested lists and tuples, and every float array or Python float inside 
 checked against central differences.
 """
 
-import numbers
-
 import numpy as np
 
 STEP = 1e-6
@@ -112,7 +110,7 @@ class Loss:
 def numeric_gradient(primal, args, kwargs, path, loss, symmetric=False):
     """Return dL/d(leaf at `path`) by central differences.
 
-    With `symmetric`, the leaf is a stack of symmetric matrices and entry (i, j) holds the
+    With `symmetric`, the leaf is a stack of symmetric matrices and entry (i, j) contains the
     derivative along the symmetric direction E_ij + E_ji.
     """
     leaf = get_path(args, path)
@@ -154,7 +152,7 @@ def pad_cotangents(cotangents, count):
 
 def check_rule(rule, primal, args, kwargs=None, loss="linear", symmetric=(), seed=0,
                rtol=RTOL, atol=ATOL):
-    """Check `rule` against `primal` by central differences; return the cotangents.
+    """Check `rule` against `primal` by central differences and return the cotangents.
 
     `symmetric` lists the positions of arguments that hold symmetric matrices.
     """
@@ -186,12 +184,8 @@ def check_rule(rule, primal, args, kwargs=None, loss="linear", symmetric=(), see
 
 
 def float32_cotangents(rule, args, kwargs=None, loss="linear"):
-    """Run `rule` on float32 copies of the array arguments; return `(args, cotangents)`."""
+    """Run `rule` on float32 copies of the array arguments and return `(args, cotangents)`."""
     args = to_float32(tuple(args))
     y, back = rule(*args, **(kwargs or {}))
     objective = Loss(y, loss)
     return args, pad_cotangents(back(objective.cotangent(y)), len(args))
-
-
-def is_integral(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
