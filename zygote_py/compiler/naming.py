@@ -32,6 +32,13 @@ class Namer:
         self.gradients = {}
 
     def new(self, stem):
+        # Descriptive stems are used bare the first time (`tape`, `back`); short ones and
+        # later uses get a number (`t1`, `back2`).
+        if len(stem) > 2 and not stem.endswith("_") and stem not in self.taken \
+                and stem not in self.counters:
+            self.counters[stem] = 1
+            self.taken.add(stem)
+            return stem
         count = self.counters.get(stem, 0)
         while True:
             count += 1

@@ -205,7 +205,7 @@ class Reverse:
             forward.extend(fwd)
             if bwd:
                 backward[:0] = bwd
-        return forward, backward
+        return forward, _drop_repeated_comments(backward)
 
     def statement(self, stmt):
         if isinstance(stmt, gast.Assign):
@@ -300,8 +300,11 @@ class Reverse:
         # so that an earlier value does not receive the gradient of a later one.
         return {target} if self.assign_counts.get(target, 0) > 1 else set()
 
-    def adjoint(self, stmt, target, operands, make_body):
-        """Backward statements: take the gradient of `target`, clear it, pass it on."""
+    def adjoint(self, stmt, target, operands, make_body, also_required=None):
+        """Backward statements: take the gradient of `target`, clear it, pass it on.
+
+        `also_required` names a pullback that must not be `None` for the body to run.
+        """
         gname = self.grad(target)
         operand_names = {o.id for o in operands if isinstance(o, gast.Name)} | \
                         {o.value.id for o in operands if isinstance(o, gast.Starred)}
@@ -313,11 +316,12 @@ class Reverse:
             held = self.namer.new("g")
             out.append(_assign(held, load(gname)))
             out.append(_assign(gname, const(None)))
-            out.append(gast.If(test=_is_none(held), body=make_body(held) or [gast.Pass()],
-                               orelse=[]))
+            test = _and(_is_none(held), *([_is_none(also_required)] if also_required else []))
+            out.append(gast.If(test=test, body=make_body(held) or [gast.Pass()], orelse=[]))
             return out
         body = make_body(gname) or [gast.Pass()]
-        out.append(gast.If(test=_is_none(gname), body=body, orelse=[]))
+        test = _and(_is_none(gname), *([_is_none(also_required)] if also_required else []))
+        out.append(gast.If(test=test, body=body, orelse=[]))
         if self.assign_counts.get(target, 0) > 1:
             out.append(_assign(gname, const(None)))
         return out
@@ -379,8 +383,7 @@ class Reverse:
 
         plain = [o for o in operands if o is not None and not isinstance(o, tuple)]
         plain += [o[1] for o in operands if isinstance(o, tuple)]
-        backward = self.adjoint(stmt, target, plain, lambda g: [
-            gast.If(test=_is_none(back_name), body=body(g), orelse=[])])
+        backward = self.adjoint(stmt, target, plain, body, also_required=back_name)
         return forward, self.replay(back_name) + backward
 
     def rule_form(self, value):
@@ -444,7 +447,7 @@ class Reverse:
     def operator_rule(self, name):
         binding = self.operator_rules.get(name)
         if binding is None:
-            binding = self.namer.new(f"{name.rstrip('_')}_rule")
+            binding = self.namer.new(f"{name.rstrip('_')}_rule")  # e.g. mul_rule
             self.operator_rules[name] = binding
         return load(binding)
 
@@ -504,6 +507,26 @@ class Reverse:
         reverse_loop = gast.For(target=store("_"), iter=_call(load("range"), load(counter)),
                                 body=body_bwd, orelse=[], type_comment=None)
         return forward, self.replay(counter) + [reverse_loop]
+
+
+def _comment_text(stmt):
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) and \
+            isinstance(stmt.value.value, str) and stmt.value.value.startswith("__zp_comment__"):
+        return stmt.value.value
+    return None
+
+
+def _drop_repeated_comments(stmts):
+    """Keep one `# grad of:` comment for consecutive adjoints of the same user line."""
+    kept, last = [], None
+    for stmt in stmts:
+        text = _comment_text(stmt)
+        if text is not None:
+            if text == last:
+                continue
+            last = text
+        kept.append(stmt)
+    return kept
 
 
 def _index_value(index):

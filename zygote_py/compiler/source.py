@@ -158,9 +158,10 @@ def _body_position(code):
     positions = getattr(code, "co_positions", None)
     if positions is None:
         return None
-    # The first instruction (RESUME) points at the start of the line, not at the body.
-    found = [(line, col) for line, _, col, _ in list(positions())[1:]
-             if line is not None and col is not None]
+    # Bookkeeping instructions (RESUME, the final return) span no columns; skip them.
+    found = [(line, col) for line, end_line, col, end_col in positions()
+             if line is not None and col is not None and end_col is not None
+             and (end_line != line or end_col > col)]
     if not found:
         return None
     return min(found)
