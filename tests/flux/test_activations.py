@@ -3,8 +3,11 @@
 import math
 import warnings
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import flux
 
@@ -159,6 +162,31 @@ def test_softmax_keeps_float32():
     assert flux.softmax(x).dtype == np.float32
     assert flux.logsoftmax(x).dtype == np.float32
     assert flux.logsumexp(x).dtype == np.float32
+
+
+FINITE = st.floats(min_value=-700, max_value=700, allow_nan=False)
+
+
+@settings(deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=5), elements=FINITE))
+def test_softmax_sums_to_one(x):
+    np.testing.assert_allclose(flux.softmax(x).sum(axis=0), 1.0, rtol=1e-12)
+
+
+@settings(deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=5), elements=FINITE))
+def test_logsumexp_matches_scipy(x):
+    special = pytest.importorskip("scipy.special")
+    np.testing.assert_allclose(flux.logsumexp(x), special.logsumexp(x, axis=0), rtol=1e-12,
+                               atol=1e-13)
+
+
+@settings(deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=1, max_side=8), elements=FINITE))
+def test_sigmoid_matches_scipy(x):
+    special = pytest.importorskip("scipy.special")
+    np.testing.assert_allclose(flux.sigmoid(x), special.expit(x), rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(flux.logsigmoid(x), special.log_expit(x), rtol=1e-10)
 
 
 # ---------------------------------------------------------------------------------------

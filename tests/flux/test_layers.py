@@ -377,3 +377,31 @@ def test_dropout_gradient_uses_mask():
     (g,) = zygote_py.gradient(lambda x: np.sum(layer(x)), x)
     assert set(np.unique(g)) <= {0.0, 2.0}
     assert 0 < np.count_nonzero(g) < g.size
+
+
+def test_dense_higher_dims_gradient():
+    rng = np.random.default_rng(9)
+    layer = Dense(rng.normal(size=(2, 3)), rng.normal(size=2), np.tanh)
+    x = rng.normal(size=(3, 2, 4))
+    zygote_py.testing.check_grads(lambda x: np.sum(layer(x) ** 2), x)
+
+
+def test_bilinear_parameter_gradient():
+    rng = np.random.default_rng(10)
+    layer = flux.f64(Bilinear(2, 3, 2))
+    x, y = rng.normal(size=(2, 4)), rng.normal(size=(3, 4))
+
+    def loss(m):
+        return np.sum(m(x, y) ** 2)
+
+    (g,) = zygote_py.gradient(loss, layer)
+    expected = numeric_gradient(lambda: loss(layer), layer.weight)
+    np.testing.assert_allclose(g.weight, expected, rtol=1e-5, atol=1e-8)
+
+
+def test_scale_parameter_gradient():
+    layer = Scale(np.array([1.0, 2.0]), np.array([0.0, 0.0]))
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    (g,) = zygote_py.gradient(lambda m: np.sum(m(x)), layer)
+    np.testing.assert_allclose(g.scale, [3.0, 7.0])
+    np.testing.assert_allclose(g.bias, [2.0, 2.0])

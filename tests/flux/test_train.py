@@ -1,6 +1,9 @@
 """The training loop: callbacks, stop, skip, NaN losses, splatting, both gradient styles."""
 
 import logging
+import pathlib
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -8,6 +11,8 @@ import pytest
 
 import flux
 from flux import Dense
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_epochs_yields_and_logs(caplog):
@@ -251,3 +256,21 @@ def test_implicit_decorator_gradient():
 
     np.testing.assert_allclose(gs[model.weight], [[1.0, 2.0]])
     np.testing.assert_allclose(gs[model.bias], [1.0])
+
+
+def test_train_progress_without_tqdm(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    w = np.array([1.0])
+    with pytest.warns(UserWarning, match="needs the tqdm package"):
+        losses = flux.train(lambda x: np.sum(w * x), zygote_py.Params([w]), [np.ones(1)] * 2,
+                            flux.Descent(), progress=True)
+    assert len(losses) == 2
+
+
+def test_flux_imports_without_tqdm():
+    code = "import sys; sys.modules['tqdm'] = None; import flux; print(flux.Dense(2, 2))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=str(ROOT))
+    assert result.returncode == 0, result.stderr
+    assert "Dense(2 => 2)" in result.stdout
