@@ -452,6 +452,21 @@ for _name in ("real", "imag"):
     attribute(_name, call(_scalar), cls=np.generic)
 
 
+# NumPy converts nested lists and tuples to arrays; their cotangents keep the nesting.
+_list_calls = [
+    (np.sum, call([0.3, 1.2, -0.5])), (np.sum, call([R(3), R(3)], 0)),
+    (np.mean, call((0.3, R(3)[0]))), (np.max, call([0.3, 1.2, -0.5])),
+    (np.add, call([0.5, 1.5, -0.3], R(2, 3))), (np.multiply, call((0.4, 1.1), R(2))),
+    (np.exp, call([0.3, 1.2])), (np.dot, call([0.5, 1.0], R(2, 3))),
+    (np.linalg.norm, call([0.3, 0.4])), (np.stack, call([[0.3, 0.4], R(2)])),
+    (np.concatenate, call([[0.3, 0.4], (R(2)[0],)])),
+    (np.where, call([True, False], [0.3, 0.4], 0.5)),
+    (np.prod, call([[0.3, 0.4], [1.5, -2.0]], 1)), (np.matmul, call([[0.3, 0.4]], R(2, 2))),
+]
+for _primal, _call in _list_calls:
+    fn(_primal, _call)
+
+
 # The operator and container rules in zygote_py/rules/builtins.py have tests of their own.
 TABLE_MODULES = {
     "zygote_py.rules.numpy_elementwise", "zygote_py.rules.numpy_reductions",

@@ -11,11 +11,39 @@ these conventions with examples.
 
 import numpy as np
 
-from ..runtime.broadcast import is_differentiable_value, unbroadcast
+from ..runtime import broadcast
+from ..runtime.broadcast import is_differentiable_value
 from .registry import register_attribute_rule, register_method_rule, register_rule
 
 LOG2 = np.log(2.0)
 LOG10 = np.log(10.0)
+
+
+def unbroadcast(g, like):
+    """Return `broadcast.unbroadcast(g, like)`, with list and tuple primals handled too.
+
+    NumPy functions accept nested lists (`np.mean([a, b])`), and such an argument gets a
+    cotangent of the same nesting, each element cast back to its own type.
+    """
+    if isinstance(like, (list, tuple)):
+        if g is None:
+            return None
+        try:
+            as_array = np.asarray(like)
+        except ValueError:
+            # A ragged sequence: g already has one entry per element.
+            return cotangent_like(g, like)
+        g = broadcast.unbroadcast(g, as_array)
+        return None if g is None else cotangent_like(g, like)
+    return broadcast.unbroadcast(g, like)
+
+
+def cotangent_like(g, x):
+    """Return `g` in the structure of `x`: lists and tuples map element by element."""
+    if isinstance(x, (list, tuple)):
+        items = [cotangent_like(g[i], item) for i, item in enumerate(x)]
+        return items if isinstance(x, list) else tuple(items)
+    return broadcast.unbroadcast(g, x)
 
 
 def register_aliases(primals, rule):

@@ -8,7 +8,7 @@ so an index that appears several times receives the sum of its cotangents. Plain
 
 import numpy as np
 
-from ..runtime.broadcast import unbroadcast
+from .numpy_elementwise import unbroadcast
 from .numpy_shape import same_container
 from .registry import register_method_rule, register_rule
 

@@ -14,8 +14,8 @@ import string
 
 import numpy as np
 
-from ..runtime.broadcast import is_differentiable_value, unbroadcast
-from .numpy_elementwise import conj_if_complex, register_aliases
+from ..runtime.broadcast import is_differentiable_value
+from .numpy_elementwise import conj_if_complex, register_aliases, unbroadcast
 from .numpy_reductions import expand_reduced, normalize_axes
 from .registry import register_method_rule, register_rule
 

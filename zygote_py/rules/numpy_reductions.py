@@ -11,8 +11,7 @@ import inspect
 
 import numpy as np
 
-from ..runtime.broadcast import unbroadcast
-from .numpy_elementwise import register_aliases
+from .numpy_elementwise import register_aliases, unbroadcast
 from .registry import register_method_rule, register_rule
 
 
@@ -562,5 +561,3 @@ for _name, _rule in METHOD_RULES.items():
     register_method_rule(np.ndarray, _name, _rule)
 for _name in ("sum", "mean", "prod", "max", "min"):
     register_method_rule(np.generic, _name, METHOD_RULES[_name])
-
-__all__ = ["normalize_axes", "expand_reduced", "bind_arguments", "register_aliases"]

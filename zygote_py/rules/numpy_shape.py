@@ -8,18 +8,9 @@ and `np.array` over nested lists returns nested lists of the same structure.
 
 import numpy as np
 
-from ..runtime.broadcast import unbroadcast
-from .numpy_elementwise import register_aliases
+from .numpy_elementwise import cotangent_like, register_aliases, unbroadcast
 from .numpy_reductions import normalize_axes
 from .registry import register_attribute_rule, register_method_rule, register_rule
-
-
-def cotangent_like(g, x):
-    """Return `g` in the structure of `x`: lists and tuples map element by element."""
-    if isinstance(x, (list, tuple)):
-        items = [cotangent_like(g[i], item) for i, item in enumerate(x)]
-        return items if isinstance(x, list) else tuple(items)
-    return unbroadcast(g, x)
 
 
 def same_container(items, like):

@@ -11,9 +11,7 @@ import math
 
 import numpy as np
 
-from ..runtime.broadcast import unbroadcast
-from .numpy_elementwise import absolute_cotangent, power_cotangents
-from .numpy_shape import cotangent_like
+from .numpy_elementwise import absolute_cotangent, cotangent_like, power_cotangents, unbroadcast
 from .registry import register_rule
 
 TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
