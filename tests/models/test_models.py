@@ -378,3 +378,17 @@ def test_buffer_fill_loop():
     expected = 2 * x * np.arange(1.0, 5.0)
     expected[0] *= 3
     np.testing.assert_allclose(g, expected)
+
+
+def test_differentiable_closure_in_implicit_mode():
+    W = rng.standard_normal((2, 2))
+    model = Affine(W, np.zeros(2))
+
+    @zp.differentiable
+    def loss(x):
+        return np.sum(model(x))
+
+    x = rng.standard_normal(2)
+    gs = gradient(lambda: loss(x), Params([W]))
+    expected = gradient(lambda W: np.sum(np.tanh(W @ x)), W)[0]
+    np.testing.assert_allclose(gs[W], expected)

@@ -228,6 +228,7 @@ def _walk(context, value, g, seen):
 
 
 def _field(value, name):
+    value = getattr(value, "__zygote_function__", value)
     if isinstance(value, types.FunctionType) and value.__closure__:
         cells = dict(zip(value.__code__.co_freevars, value.__closure__))
         if name in cells:
