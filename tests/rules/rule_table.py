@@ -388,7 +388,7 @@ _math_points = {
     math.acos: (0.4, -0.8), math.atan: (0.4, -3.0), math.sinh: (0.4, -1.5),
     math.cosh: (0.4, -1.5), math.tanh: (0.4, -1.5), math.asinh: (0.4, -1.5),
     math.erf: (0.4, -1.5), math.erfc: (0.4, -1.5), math.fabs: (0.4, -1.5),
-    math.degrees: (0.4,), math.radians: (0.4,), math.lgamma: (2.5, 0.7, 9.3),
+    math.degrees: (0.4,), math.radians: (0.4,), math.lgamma: (2.5, 0.7, 9.3, -0.5),
 }
 for primal, points in _math_points.items():
     fn(primal, *[call(p) for p in points])

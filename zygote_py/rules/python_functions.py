@@ -300,19 +300,20 @@ for _function, _derivative in UNARY_DERIVATIVES.items():
 
 
 def digamma(x):
-    """Return the digamma function psi(x) for real x > 0 (asymptotic series after shifting).
+    """Return the digamma function psi(x), the derivative of lgamma, for real non-integer x
+    or x > 0.
 
-    NOTE: the error is below 1e-11 at x = 0.5, 1 and 10 (against the known values of psi).
-    Negative x is not supported.
+    psi(x) = psi(x + 1) - 1/x shifts x to at least 6, where the asymptotic series is used.
+    NOTE: the error is below 1e-11 at x = -0.5, 0.5, 1 and 10 (against known values of psi).
     """
     result = 0.0
     while x < 6:
         result -= 1 / x
         x += 1
     inverse2 = 1 / (x * x)
-    result += math.log(x) - 0.5 / x - inverse2 * (
-        1 / 12 - inverse2 * (1 / 120 - inverse2 * (1 / 252 - inverse2 * (1 / 240 - inverse2 / 132))))
-    return result
+    series = 1 / 12 - inverse2 * (1 / 120 - inverse2 * (1 / 252 - inverse2 * (
+        1 / 240 - inverse2 / 132)))
+    return result + math.log(x) - 0.5 / x - inverse2 * series
 
 
 @register_rule(math.atan2)
