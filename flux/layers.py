@@ -192,6 +192,28 @@ class Dense(Layer):
         return text + ")"
 
 
+@custom_rule(Dense)
+def _dense_constructor_rule(*args, **kwargs):
+    """Send the gradient of a Dense built inside a differentiated function to its arrays.
+
+    `Dense(W, b)` stores `W` and `b` as they are, so their gradients are the layer's field
+    gradients. A bias made from `True` or passed by keyword gets none.
+    """
+    layer = Dense(*args, **kwargs)
+
+    def back(dlayer):
+        grads = [None] * len(args)
+        if dlayer is None:
+            return tuple(grads)
+        if isinstance(args[0], np.ndarray):
+            grads[0] = dlayer.weight
+        if len(args) > 1 and isinstance(args[1], np.ndarray) and "bias" not in kwargs:
+            grads[1] = dlayer.bias
+        return tuple(grads)
+
+    return layer, back
+
+
 class Chain(Layer):
     """Chain(*layers) or Chain(name=layer, ...)
 

@@ -405,3 +405,29 @@ def test_scale_parameter_gradient():
     (g,) = zygote_py.gradient(lambda m: np.sum(m(x)), layer)
     np.testing.assert_allclose(g.scale, [3.0, 7.0])
     np.testing.assert_allclose(g.bias, [2.0, 2.0])
+
+
+def test_chain_built_inside_gradient():
+    rng = np.random.default_rng(11)
+    w1, w2 = rng.normal(size=(3, 2)), rng.normal(size=(1, 3))
+    x = rng.normal(size=(2, 4))
+
+    def loss(w1, w2):
+        model = Chain(Dense(w1, True, flux.softplus), Dense(w2, False))
+        return np.sum(model(x) ** 2)
+
+    zygote_py.testing.check_grads(loss, w1, w2)
+
+
+def test_parallel_two_inputs_gradient():
+    rng = np.random.default_rng(12)
+    layer = flux.f64(Parallel(np.add, Dense(3, 2, np.tanh), Dense(2, 2)))
+    x2 = rng.normal(size=(2, 4))
+    zygote_py.testing.check_grads(lambda x1: np.sum(layer(x1, x2) ** 2), rng.normal(size=(3, 4)))
+
+
+def test_dense_built_inside_bias_gradient():
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2, 3))
+    zygote_py.testing.check_grads(lambda w, b: np.sum(np.tanh(Dense(w, b)(x))),
+                                  rng.normal(size=(2, 2)), rng.normal(size=2))

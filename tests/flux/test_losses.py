@@ -298,3 +298,7 @@ def test_xlogy_gradient_both_arguments():
 def test_label_smoothing_gradient():
     zygote_py.testing.check_grads(
         lambda p: flux.crossentropy(p, flux.label_smoothing(ONEHOT, 0.1)), PROBABILITIES.copy())
+
+
+def test_xlogx_gradient():
+    zygote_py.testing.check_grads(lambda x: np.sum(flux.xlogx(x)), np.array([0.3, 1.5, 2.0]))
