@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from .conftest import check_rule, float32_cotangents, float_leaves, get_path
+from .conftest import Loss, check_rule, float32_cotangents, float_leaves, get_path
 from .rule_table import TABLE, registered_keys, table_calls
 
 
@@ -25,8 +25,23 @@ def test_registry_size():
                          ids=[f"{e.key}-{i}" for e in TABLE for i in range(len(e.calls))])
 def test_rule_matches_finite_differences(entry, case):
     assert entry.rule is not None, f"no rule is registered for {entry.key}"
+    if entry.identity:
+        check_identity(entry, case)
+        return
     check_rule(entry.rule, entry.primal, case.args, case.kwargs, loss=entry.loss,
                symmetric=entry.symmetric)
+
+
+def check_identity(entry, case):
+    """Check a conversion: the cotangent is the seed, in the type of the argument."""
+    (x,) = case.args
+    y, back = entry.rule(*case.args, **case.kwargs)
+    assert y == entry.primal(*case.args, **case.kwargs)
+    dy = y.dtype.type(1.5 - 0.5j) if np.iscomplexobj(y) else Loss(y).cotangent(y)
+    (g,) = back(dy)
+    assert type(g) is type(x)
+    assert np.asarray(g).dtype == np.asarray(x).dtype
+    np.testing.assert_allclose(g, np.real(dy), rtol=1e-6)
 
 
 def float32_entries():

@@ -452,6 +452,44 @@ def linalg_cross_rule(x1, x2, /, *, axis=-1):
     return y, linalg_cross_back
 
 
+def convolution_cotangents(dy, a, v, mode):
+    """Return the cotangents of `np.convolve(a, v, mode)` for 1-D real `a` and `v`."""
+    n, m = np.size(a), np.size(v)
+    full_length = n + m - 1
+    if mode == "full":
+        start = 0
+    elif mode == "same":
+        start = (min(n, m) - 1) // 2
+    else:
+        start = min(n, m) - 1
+    # Place dy where its entries sit in the full convolution, y_k = sum_i a_i v_(k - i).
+    dy_full = np.pad(dy, [(start, full_length - start - np.size(dy))])
+    return (unbroadcast(np.correlate(dy_full, v, "valid"), a),
+            unbroadcast(np.correlate(dy_full, a, "valid"), v))
+
+
+@register_rule(np.convolve)
+def convolve_rule(a, v, mode="full"):
+    y = np.convolve(a, v, mode)
+
+    def convolve_back(dy):
+        return convolution_cotangents(dy, a, v, mode)
+
+    return y, convolve_back
+
+
+@register_rule(np.correlate)
+def correlate_rule(a, v, mode="valid"):
+    y = np.correlate(a, v, mode)
+
+    def correlate_back(dy):
+        # For real inputs correlate(a, v) = convolve(a, flip(v)).
+        da, d_flipped = convolution_cotangents(dy, a, np.flip(v), mode)
+        return da, (None if d_flipped is None else np.flip(d_flipped))
+
+    return y, correlate_back
+
+
 # Inverses, determinants and solves ----------------------------------------------------------
 
 

@@ -730,6 +730,25 @@ for _function in (np.array, np.asarray, np.asanyarray, np.ascontiguousarray,
     register_rule(_function, make_conversion_rule(_function))
 
 
+def make_scalar_type_rule(scalar_type):
+    def scalar_type_rule(value=0.0):
+        y = scalar_type(value)
+
+        def scalar_type_back(dy):
+            return (cotangent_like(dy, value),)
+
+        return y, scalar_type_back
+
+    scalar_type_rule.__name__ = f"{scalar_type.__name__}_rule"
+    return scalar_type_rule
+
+
+# np.float32(x) and friends convert a value; the cotangent goes back in x's own dtype.
+for _scalar_type in (np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+                     np.complex128):
+    register_rule(_scalar_type, make_scalar_type_rule(_scalar_type))
+
+
 def ndarray_copy_rule(a, *args, **kwargs):
     y = a.copy(*args, **kwargs)
 
