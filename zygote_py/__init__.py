@@ -6,6 +6,7 @@ See `source(f)` for the generated code and `docs/limitations.md` for what is sup
 
 from . import rules  # noqa: F401 - importing registers every rule
 from .api import Differentiable, differentiable, gradient, pullback, source, withgradient
+from .checkpoint import checkpointed, hook
 from .errors import (MissingRuleError, MutationError, NonScalarOutputError,
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .extend import adjoint, dropgrad, ignore, non_differentiable
@@ -15,7 +16,7 @@ from .runtime.structures import Structural
 
 __all__ = [
     "gradient", "withgradient", "pullback", "differentiable", "Differentiable", "source",
-    "adjoint", "non_differentiable", "dropgrad", "ignore", "Params", "Grads", "Structural", "Buffer",
+    "checkpointed", "hook", "adjoint", "non_differentiable", "dropgrad", "ignore", "Params", "Grads", "Structural", "Buffer",
     "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "MutationError",
     "NonScalarOutputError",
 ]
