@@ -352,6 +352,15 @@ def test_slogdet_sign_cotangent_ignored():
     np.testing.assert_allclose(g, [[0.5, 0.0], [0.0, 0.25]])
 
 
+def test_average_total_only():
+    _, back = pullback(np.average, np.ones(3), 0, np.array([1.0, 2.0, 3.0]), True)
+    da, _, dw = back((None, 2.0))
+    assert_exact(da, np.zeros(3))
+    assert_exact(dw, [2.0, 2.0, 2.0])
+    _, back = pullback(np.average, np.ones(3), weights=np.ones(3), returned=True)
+    assert back((None, 1.0)) == (None,)
+
+
 def test_svd_full_matrices_extra_columns_rejected():
     a = np.array([[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
     du = np.zeros((3, 3))

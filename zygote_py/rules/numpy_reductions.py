@@ -425,6 +425,8 @@ def average_rule(a, *args, **kwargs):
 
     def average_back(dy):
         dy_average, dy_total = dy if returned else (dy, None)
+        if dy_average is None and (dy_total is None or not weights_positional):
+            return (None,)
         if weights is None:
             count = int(np.prod([shape[i] for i in axes])) if axes else 1
             g = expand_reduced(dy_average, shape, axes, keepdims) / count
