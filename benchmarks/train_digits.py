@@ -5,7 +5,9 @@ Adam (learning rate 1e-3), softmax cross-entropy and batches of 32 over the 80% 
 of scikit-learn's digits (1,438 observations; random data of the same shape when scikit-learn
 is missing). Each library runs one untimed warm-up epoch (compilation, caches) and then
 `--repeats` timed epochs; the median is reported, with the ratio of flux's time to each peer's.
-A peer that is not installed is skipped with a message.
+A peer that is not installed is skipped with a message. Every library is limited to
+`--threads` threads (1 by default): on a shared 2-core machine PyTorch's default of one thread
+per core ran an epoch about ten times slower than with one thread, because of contention.
 
     python benchmarks/train_digits.py --repeats 5
 
@@ -94,8 +96,10 @@ def run_epoch():
 # PyTorch
 
 
-def torch_epoch_function(x, labels):
+def torch_epoch_function(x, labels, threads):
     import torch
+
+    torch.set_num_threads(threads)
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.ReLU(),
@@ -121,7 +125,11 @@ def torch_epoch_function(x, labels):
 # JAX (Adam written out, since optax may be missing)
 
 
-def jax_epoch_function(x, labels):
+def jax_epoch_function(x, labels, threads):
+    if threads == 1:
+        # XLA reads its flags once, when jax is first imported.
+        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                           "intra_op_parallelism_threads=1")
     import jax
     import jax.numpy as jnp
 
@@ -187,13 +195,22 @@ def time_epochs(epoch, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed epochs per library")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads each library may use for its array operations")
     args = parser.parse_args(argv)
 
     x, labels = load_data()
     print(f"one epoch: {x.shape[1]} observations, batch size {BATCHSIZE}, "
-          f"median of {args.repeats} epochs after one warm-up")
+          f"median of {args.repeats} epochs after one warm-up, {args.threads} thread(s)")
     job = FluxJob(x, labels)
-    flux_time = time_epochs(job.epoch, args.repeats)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("threadpoolctl is not installed; NumPy's BLAS uses its default thread count")
+        flux_time = time_epochs(job.epoch, args.repeats)
+    else:
+        with threadpool_limits(limits=args.threads):
+            flux_time = time_epochs(job.epoch, args.repeats)
     print(f"flux     {flux_time * 1000:9.1f} ms")
 
     peers = {"torch": torch_epoch_function, "jax": jax_epoch_function}
@@ -203,7 +220,7 @@ def main(argv=None):
         except ImportError:
             print(f"{name:8s} not installed; skipped")
             continue
-        peer_time = time_epochs(make(x, labels), args.repeats)
+        peer_time = time_epochs(make(x, labels, args.threads), args.repeats)
         print(f"{name:8s} {peer_time * 1000:9.1f} ms   flux / {name} = "
               f"{flux_time / peer_time:.1f}")
 
