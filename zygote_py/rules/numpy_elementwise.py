@@ -28,14 +28,22 @@ def unbroadcast(g, like):
     if isinstance(like, (list, tuple)):
         if g is None:
             return None
-        try:
-            as_array = np.asarray(like)
-        except ValueError:
+        if nested_shape(like) is None:
             # A ragged sequence: g already has one entry per element.
             return cotangent_like(g, like)
-        g = broadcast.unbroadcast(g, as_array)
+        g = broadcast.unbroadcast(g, np.asarray(like))
         return None if g is None else cotangent_like(g, like)
     return broadcast.unbroadcast(g, like)
+
+
+def nested_shape(x):
+    """Return the array shape of nested lists and tuples, or None when they are ragged."""
+    if not isinstance(x, (list, tuple)):
+        return np.shape(x)
+    inner = [nested_shape(item) for item in x]
+    if any(shape is None or shape != inner[0] for shape in inner):
+        return None
+    return (len(x),) + (inner[0] if inner else ())
 
 
 def cotangent_like(g, x):
