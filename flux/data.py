@@ -36,7 +36,7 @@ class DataLoader:
     """DataLoader(data; batchsize=1, shuffle=False, partial=True, rng=None)
 
     Iterates over mini-batches of `data`, an array or a tuple of arrays with observations
-    along the last axis; a tuple yields tuples, which `train` splats into the loss. Each
+    along the last axis. A tuple yields tuples, which `train` splats into the loss. Each
     batch keeps the observation axis, so `batchsize=1` yields arrays whose last axis has
     length 1. With `shuffle`, every pass draws a new order from `rng`; with `partial=False`
     the last batch is dropped when it is smaller than `batchsize`. Iterating is reentrant:

@@ -1,7 +1,7 @@
 """Optimisation rules with Flux's default hyperparameters, and the two ways to apply them.
 
-A rule is a pure object: `init(param)` returns a fresh state and `apply(state, param, grad)`
-returns `(new_state, step)` without changing its inputs; the caller then subtracts `step`
+A rule is a pure object. `init(param)` returns a fresh state, and `apply(state, param, grad)`
+returns `(new_state, step)` without changing its inputs. The caller then subtracts `step`
 from the parameter. Hyperparameters are Python floats, so float32 parameters stay float32.
 
 Implicit style: `update(opt, ps, gs)` with `ps = params(model)` and `gs` the `Grads` of
@@ -145,9 +145,9 @@ class Adam(Rule):
 class RAdam(Rule):
     """RAdam(eta=0.001, beta=(0.9, 0.999), eps=1e-8)
 
-    Adam with the variance of the adaptive rate rectified (Liu et al., 2019): while the
-    length of the approximated moving average `rho_t <= 4` the step is plain momentum
-    `eta * m / (1 - b1^t)`; afterwards it is Adam's step times
+    Adam with the variance of the adaptive rate rectified (Liu et al., 2019). While the
+    length of the approximated moving average `rho_t <= 4`, the step is plain momentum
+    `eta * m / (1 - b1^t)`. Afterwards it is Adam's step times
     `r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))`.
     """
     eta: float = 0.001
@@ -543,8 +543,8 @@ def update(*args):
     """update(opt, ps, gs) or update(state, model, grads) -> (state, model)
 
     Implicit style: `opt` is a rule, `ps` a `zygote_py.Params` (or any iterable of arrays)
-    and `gs` the matching `Grads`; each array with a gradient changes in place, arrays whose
-    gradient is `None` are skipped, and the state is kept in `opt` per array identity.
+    and `gs` the matching `Grads`. Each array with a gradient changes in place, and arrays
+    whose gradient is `None` are skipped. The state is kept in `opt` per array identity.
 
     Explicit style: `state` comes from `setup(opt, model)` and `grads` is the gradient of
     the model (a `Structural`, or nested dicts and tuples of the same shape); the model's

@@ -115,7 +115,7 @@ def train(loss, ps_or_model, data, opt, cb=None, progress=None):
     closure; `opt` is a rule. Explicit style: `loss(model, *batch)`, and `opt` is a state tree
     from `setup` (a rule is also accepted, but then its state lasts only for this call).
 
-    Keywords: `cb` is a callable or a list of callables run after every update;
+    Keywords: `cb` is a callable or a list of callables, run after every update.
     `progress` shows a tqdm bar when true, and by default when stderr is a terminal.
     `stop()` called from the loss or a callback ends this call; `skip()` from the loss skips
     the batch. Other exceptions propagate. Layers such as `Dropout` in automatic mode are

@@ -48,6 +48,15 @@ def test_throttle_trailing():
     assert calls == [1, 3]
 
 
+def test_throttle_not_leading():
+    calls = []
+    throttled = flux.throttle(calls.append, 0.05, leading=False)
+    assert throttled(1) is None
+    assert calls == []
+    time.sleep(0.2)
+    assert calls == [1]
+
+
 def test_early_stopping_triggers():
     scores = iter([5.0, 4.0, 4.5, 4.2, 4.1])
     trigger = flux.early_stopping(lambda: next(scores), 3, init_score=10.0)
