@@ -192,28 +192,6 @@ class Dense(Layer):
         return text + ")"
 
 
-@custom_rule(Dense)
-def _dense_constructor_rule(*args, **kwargs):
-    """Send the gradient of a Dense built inside a differentiated function to its arrays.
-
-    `Dense(W, b)` stores `W` and `b` as they are, so their gradients are the layer's field
-    gradients. A bias made from `True` or passed by keyword gets none.
-    """
-    layer = Dense(*args, **kwargs)
-
-    def back(dlayer):
-        grads = [None] * len(args)
-        if dlayer is None:
-            return tuple(grads)
-        if isinstance(args[0], np.ndarray):
-            grads[0] = dlayer.weight
-        if len(args) > 1 and isinstance(args[1], np.ndarray) and "bias" not in kwargs:
-            grads[1] = dlayer.bias
-        return tuple(grads)
-
-    return layer, back
-
-
 class Chain(Layer):
     """Chain(*layers) or Chain(name=layer, ...)
 
@@ -591,3 +569,33 @@ def _flatten_shape(shape):
         return (1, 1)
     return (math.prod(shape[:-1]), shape[-1])
 
+
+def _register_constructor_rule(cls, fields):
+    """Let `cls` be built inside a differentiated function from arrays that need gradients.
+
+    `fields[i]` names the attribute that stores positional argument `i` as it is when that
+    argument is an array, as `Dense(W, b)` stores `W` in `weight` and `b` in `bias`. The
+    compiler cannot derive this itself because other fields (a bias made from `True`) are
+    computed in `__init__`. Arrays passed by keyword get no gradient.
+    """
+
+    def rule(*args, **kwargs):
+        layer = cls(*args, **kwargs)
+
+        def back(dlayer):
+            grads = [None] * len(args)
+            if dlayer is None:
+                return tuple(grads)
+            for i, name in enumerate(fields[:len(args)]):
+                if isinstance(args[i], np.ndarray) and name not in kwargs:
+                    grads[i] = getattr(dlayer, name)
+            return tuple(grads)
+
+        return layer, back
+
+    custom_rule(cls)(rule)
+
+
+_register_constructor_rule(Dense, ("weight", "bias"))
+_register_constructor_rule(Bilinear, ("weight", "bias"))
+_register_constructor_rule(Scale, ("scale", "bias"))

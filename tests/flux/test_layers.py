@@ -431,3 +431,15 @@ def test_dense_built_inside_bias_gradient():
     x = rng.normal(size=(2, 3))
     zygote_py.testing.check_grads(lambda w, b: np.sum(np.tanh(Dense(w, b)(x))),
                                   rng.normal(size=(2, 2)), rng.normal(size=2))
+
+
+@pytest.mark.parametrize("build", [
+    lambda w: Bilinear(np.stack([w, 2 * w])),
+    lambda w: Scale(w[0], sigma=np.tanh),
+    lambda w: SkipConnection(Dense(w, False, np.tanh), np.add),
+    lambda w: Maxout(Dense(w), Dense(-w)),
+], ids=["bilinear", "scale", "skip", "maxout"])
+def test_layer_built_inside_gradient(build):
+    x = np.random.default_rng(14).normal(size=(2, 3))
+    w = np.random.default_rng(15).normal(size=(2, 2))
+    zygote_py.testing.check_grads(lambda w: np.sum(build(w)(x) ** 2), w)
