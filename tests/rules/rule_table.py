@@ -194,6 +194,14 @@ for primal in (np.var, np.std):
        call(R(5), correction=1))
 fn(np.median, call(R(5)), call(R(4)), call(_cube, 1), call(_cube, axis=(0, 2)),
    call(_cube, axis=-1, keepdims=True))
+for _primal, _scale in ((np.quantile, 1.0), (np.percentile, 100.0)):
+    # Levels stay inside (0, 1), since differences across 0 or 1 leave NumPy's domain.
+    fn(_primal, call(R(5), 0.3 * _scale), call(R(4), [0.1 * _scale, 0.5 * _scale, 0.9 * _scale]),
+       call(_cube, 0.7 * _scale, 1), call(_cube, [0.25 * _scale, 0.6 * _scale], axis=(0, 2)),
+       call(_cube, 0.4 * _scale, axis=-1, keepdims=True), call(R(3), 0.05 * _scale))
+fn(np.trapezoid, call(R(5)), call(_cube, dx=0.5), call(R(4), np.array([0.0, 0.3, 1.1, 1.5])),
+   call(R(2, 4), np.array([0.0, 0.3, 1.1, 1.5]), axis=1), call(R(3, 2), R(3, 2) + 4, axis=0),
+   call(R(2, 3), None, 0.25, 0))
 _scan_zeros = np.array([[1.5, 0.0, -2.0, 0.5], [0.0, 1.2, 0.0, 0.8], [0.3, 0.6, 0.9, 1.2]])
 fn(np.cumsum, call(R(4)), call(_cube), call(_cube, 1), call(_cube, axis=-1))
 fn(np.cumprod, call(P(4)), call(_cube), call(_cube, 1), call(_scan_zeros, axis=1),

@@ -208,6 +208,21 @@ def test_ptp_ties_share():
     assert_exact(g, [0.5, -0.5, 0.5, -0.5])
 
 
+def test_quantile_ends_pick_extremes():
+    x = np.array([3.0, -1.0, 2.0, 0.5])
+    g, dq = gradient(np.quantile, np.array([1.0, 2.0]), x, [0.0, 1.0])
+    assert_exact(g, [2.0, 1.0, 0.0, 0.0])
+    # At q = 1 the slope to the next entry up is 0, and at q = 0 it is 3 * (0.5 - -1).
+    assert dq == [4.5, 0.0]
+
+
+def test_quantile_median_agrees():
+    x = np.array([3.0, -1.0, 2.0, 0.5])
+    (g_median,) = gradient(np.median, 1.0, x)
+    g_quantile, _ = gradient(np.quantile, 1.0, x, 0.5)
+    assert_exact(g_quantile, g_median)
+
+
 def test_norm_inf_ties_share():
     (g,) = gradient(np.linalg.norm, 1.0, np.array([-2.0, 2.0, 1.0]), np.inf)
     assert_exact(g, [-0.5, 0.5, 0.0])

@@ -76,6 +76,7 @@ NANMEAN_SIGNATURE = inspect.signature(np.nanmean)
 NANMAX_SIGNATURE = inspect.signature(np.nanmax)
 CUMULATIVE_SIGNATURE = inspect.signature(np.cumulative_sum)
 DIFF_SIGNATURE = inspect.signature(np.diff)
+TRAPEZOID_SIGNATURE = inspect.signature(np.trapezoid)
 
 
 def reduction_frame(signature, a, args, kwargs):
@@ -496,6 +497,137 @@ def median_rule(a, *args, **kwargs):
         return (unbroadcast(expand_reduced(dy, shape, axes, keepdims) * weight, a),)
 
     return y, median_back
+
+
+def quantile_cotangent(dy, a, q, axes, keepdims):
+    """Return the cotangent of `np.quantile(a, q, axes, method="linear")`.
+
+    Quantile q interpolates between the sorted entries at floor(q (n - 1)) and the next one,
+    so those two entries share the gradient by the interpolation weights. A stable sort
+    decides which of several equal entries they are.
+    """
+    shape = np.shape(a)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    order = kept + list(axes)
+    moved = np.transpose(a, order)
+    n = int(np.prod([shape[i] for i in axes]))
+    flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+    ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+    q = np.asarray(q, dtype=np.float64)
+    position = q * (n - 1)
+    lower = np.floor(position)
+    upper = np.minimum(lower + 1, n - 1)
+    fraction = position - lower
+    # Give the quantile axes trailing axes to broadcast against the ranks.
+    trailing = (1,) * (len(kept) + 1)
+    lower = np.reshape(lower, q.shape + trailing)
+    upper = np.reshape(upper, q.shape + trailing)
+    fraction = np.reshape(fraction, q.shape + trailing)
+    weight = (1 - fraction) * (ranks == lower) + fraction * (ranks == upper)
+    g = np.reshape(dy, q.shape + flat.shape[:-1] + (1,)) * weight
+    g = np.sum(g, axis=tuple(range(q.ndim)))
+    return np.transpose(np.reshape(g, moved.shape), np.argsort(order))
+
+
+def quantile_level_cotangent(dy, a, q, axes):
+    """Return the cotangent of the level q: the slope between the two interpolated entries.
+
+    At a level that falls exactly on an entry it is the slope to the next entry up.
+    """
+    shape = np.shape(a)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    moved = np.transpose(a, kept + list(axes))
+    n = int(np.prod([shape[i] for i in axes]))
+    ordered = np.sort(np.reshape(moved, moved.shape[: len(kept)] + (n,)), axis=-1)
+    lower = np.floor(q * (n - 1)).astype(np.intp)
+    upper = np.minimum(lower + 1, n - 1)
+    slope = (np.take(ordered, upper, axis=-1) - np.take(ordered, lower, axis=-1)) * (n - 1)
+    # slope has the kept axes first and the level axes last; dy has them the other way round.
+    slope = np.moveaxis(slope, tuple(range(len(kept), slope.ndim)), tuple(range(q.ndim)))
+    g = np.reshape(dy, q.shape + ordered.shape[:-1]) * slope
+    return np.sum(g, axis=tuple(range(q.ndim, g.ndim)))
+
+
+def make_quantile_rule(function, scale):
+    signature = inspect.signature(function)
+
+    def quantile_rule(a, q, *args, **kwargs):
+        y = function(a, q, *args, **kwargs)
+        params = bind_arguments(signature, (a, q) + tuple(args), kwargs)
+        if params.get("method", "linear") != "linear" or params.get("weights") is not None:
+            raise NotImplementedError(
+                f"the gradient of np.{function.__name__} is implemented for method='linear' "
+                f"without weights, not method={params.get('method')!r}")
+        axes = normalize_axes(params.get("axis"), np.ndim(a))
+        keepdims = flag(params.get("keepdims"))
+
+        def quantile_back(dy):
+            g = quantile_cotangent(dy, a, np.asarray(q) / scale, axes, keepdims)
+            dq = quantile_level_cotangent(dy, a, np.asarray(q) / scale, axes) / scale
+            return unbroadcast(g, a), unbroadcast(dq, q)
+
+        return y, quantile_back
+
+    quantile_rule.__name__ = f"{function.__name__}_rule"
+    return quantile_rule
+
+
+register_rule(np.quantile, make_quantile_rule(np.quantile, 1.0))
+register_rule(np.percentile, make_quantile_rule(np.percentile, 100.0))
+
+
+def along_axis(values, ndim, axis):
+    """Shape a 1-D `values` to broadcast along `axis` of an array with `ndim` axes."""
+    shape = [1] * ndim
+    shape[axis] = np.size(values)
+    return np.reshape(values, shape)
+
+
+@register_rule(np.trapezoid)
+def trapezoid_rule(y, *args, **kwargs):
+    result = np.trapezoid(y, *args, **kwargs)
+    params = bind_arguments(TRAPEZOID_SIGNATURE, (y,) + tuple(args), kwargs)
+    x, dx = params["x"], params["dx"]
+    ndim = np.ndim(y)
+    axis = params["axis"] % ndim
+    positional_count = 1 + len(args)
+
+    def trapezoid_back(dresult):
+        g = np.expand_dims(dresult, axis)
+        # Sample i weighs half of the intervals on each side of it.
+        count = np.shape(y)[axis]
+        if x is None:
+            widths = along_axis(np.full(max(count - 1, 0), 1.0), ndim, axis) * dx
+        elif np.ndim(x) == 1:
+            widths = along_axis(np.diff(x), ndim, axis)
+        else:
+            widths = np.diff(x, axis=axis)
+        weights = (diff_padding(widths, axis, (1, 0)) + diff_padding(widths, axis, (0, 1))) / 2
+        dy = unbroadcast(g * weights, y)
+        if positional_count == 1:
+            return (dy,)
+        if x is None:
+            # The result is linear in the spacing dx.
+            d_dx = unbroadcast(np.sum(dresult * np.trapezoid(y, axis=axis)), dx)
+            return (dy, None, d_dx)[:positional_count]
+        # d/dx_j of sum_i (x_(i+1) - x_i) (y_i + y_(i+1)) / 2 is s_(j-1) - s_j, with
+        # s_i = (y_i + y_(i+1)) / 2 and s = 0 outside its range.
+        midpoints = (np.take(y, np.arange(count - 1), axis=axis)
+                     + np.take(y, np.arange(1, count), axis=axis)) / 2
+        d_x = g * (diff_padding(midpoints, axis, (1, 0)) - diff_padding(midpoints, axis, (0, 1)))
+        if np.ndim(x) == 1:
+            others = tuple(i for i in range(ndim) if i != axis)
+            d_x = np.sum(d_x, axis=others)
+        return (dy, unbroadcast(d_x, x), None)[:positional_count]
+
+    return result, trapezoid_back
+
+
+def diff_padding(values, axis, widths):
+    """Pad `values` with zeros along `axis` by `widths` = (before, after)."""
+    pad_widths = [(0, 0)] * np.ndim(values)
+    pad_widths[axis] = widths
+    return np.pad(values, pad_widths)
 
 
 # Differences ------------------------------------------------------------------------------
