@@ -178,8 +178,12 @@ def run_transform_latency(run):
 def main(argv=None):
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     threads.configure_threads(arguments.threads)
-    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(message)s",
-                        datefmt="%H:%M:%S", stream=sys.stderr)
+    # Progress goes to stderr through this package's logger only, so that the INFO messages
+    # of peer libraries stay off.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", datefmt="%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     started = time.perf_counter()
 
     from benchmarks import (checkpoint_memory, config, digits_epoch, machine, report,

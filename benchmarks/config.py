@@ -29,5 +29,5 @@ def make_settings(quick, libraries, skipped_peers, thread_count):
                            probe_rss_limit_mib=4096.0)
     plan = TimingPlan(repeats=25, sample_seconds=0.02, warmup_calls=3, budget_seconds=60.0)
     return RunSettings(quick, libraries, skipped_peers, thread_count, plan,
-                       fresh_process_repeats=7, probe_time_limit=120.0,
+                       fresh_process_repeats=7, probe_time_limit=60.0,
                        probe_rss_limit_mib=6144.0)

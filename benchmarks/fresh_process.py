@@ -95,8 +95,8 @@ def format_memory(reports, settings):
             setup = median_of(runs, "setup_peak_kib") / 1024
             rows.append([library, dtype, format_mib(first),
                          format_mib(median_growth(runs, "second")), f"{setup:.0f}", note])
-    header = ["library", "dtype", "first call: peak over setup (MiB)",
-              "second call: peak over setup (MiB)", "peak at end of setup (MiB)",
+    header = ["library", "dtype", "first call: peak growth over setup (MiB)",
+              "second call: peak growth (MiB)", "peak at end of setup (MiB)",
               "zygote_py float32 target <= 4 MiB"]
     return markdown_table(header, rows)
 
