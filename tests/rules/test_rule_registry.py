@@ -21,7 +21,7 @@ from zygote_py.rules import registry
     np.searchsorted, np.argwhere, np.floor, np.ceil, np.round, np.around, np.trunc, np.rint,
     np.fix, np.isnan, np.isinf, np.isfinite, np.unique, np.count_nonzero, np.bincount,
     np.histogram, np.digitize, np.random.normal, np.random.default_rng, np.random.seed,
-    builtins.round, math.floor,
+    builtins.round, math.floor, np.int64, np.bool_, np.dtype, builtins.any,
 ], ids=lambda primal: getattr(primal, "__name__", repr(primal)))
 def test_registered_non_differentiable(primal):
     assert registry.is_non_differentiable(primal)

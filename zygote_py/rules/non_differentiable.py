@@ -17,7 +17,14 @@ QUERIES = [
     np.shape, np.size, np.ndim, np.result_type, np.promote_types, np.can_cast,
     np.min_scalar_type, np.iinfo, np.finfo, np.broadcast_shapes, np.issubdtype,
     np.iscomplexobj, np.isrealobj, np.isscalar, np.iterable, np.may_share_memory,
-    np.shares_memory, np.array_repr, np.array_str, np.array2string,
+    np.shares_memory, np.array_repr, np.array_str, np.array2string, np.dtype, np.einsum_path,
+    np.seterr, np.geterr, np.set_printoptions, np.get_printoptions,
+]
+
+# Converting to an integer or boolean type drops the gradient, as integer arrays carry none.
+INTEGER_TYPES = [
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.intp, np.uintp, np.bool_,
 ]
 
 CONSTRUCTORS = [
@@ -60,7 +67,7 @@ PYTHON_BUILTINS = [
     builtins.len, builtins.isinstance, builtins.issubclass, builtins.type, builtins.range,
     builtins.int, builtins.bool, builtins.round, builtins.hash, builtins.id,
     builtins.callable, builtins.hasattr, builtins.print, builtins.repr, builtins.str,
-    builtins.ord, builtins.chr,
+    builtins.ord, builtins.chr, builtins.any, builtins.all, builtins.format,
 ]
 
 MATH_FUNCTIONS = [
@@ -87,6 +94,7 @@ def public_methods(cls):
 
 
 register_non_differentiable(*QUERIES)
+register_non_differentiable(*INTEGER_TYPES)
 register_non_differentiable(*CONSTRUCTORS)
 register_non_differentiable(*COMPARISONS)
 register_non_differentiable(*INDEX_FUNCTIONS)
