@@ -333,8 +333,8 @@ class AdaBelief(Rule):
 
 @_rule
 class ClipValue(Rule):
-    """ClipValue(thresh): clamps every gradient entry to `[-thresh, thresh]`."""
-    thresh: float = 1.0
+    """ClipValue(thresh=10): clamps every gradient entry to `[-thresh, thresh]`."""
+    thresh: float = 10.0
 
     def apply(self, state, param, grad):
         return state, np.clip(grad, -self.thresh, self.thresh)

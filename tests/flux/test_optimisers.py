@@ -155,6 +155,7 @@ DEFAULTS = [
                        "start": 1}),
     (flux.InvDecay(), {"gamma": 0.001}),
     (flux.ClipNorm(), {"thresh": 10.0, "p": 2}),
+    (flux.ClipValue(), {"thresh": 10.0}),
 ]
 
 
