@@ -4,7 +4,7 @@ Every library trains the same network, Dense(64 => 64, relu) then Dense(64 => 10
 Adam (learning rate 1e-3), softmax cross-entropy and batches of 32 over the 80% training split
 of scikit-learn's digits (1,438 observations; random data of the same shape when scikit-learn
 is missing). Each library runs one untimed warm-up epoch (compilation, caches) and then
-`--repeats` timed epochs; the median is reported, with the ratio of flux's time to each peer's.
+`--repeats` timed epochs. The median is reported, with the ratio of flux's time to each peer's.
 A peer that is not installed is skipped with a message. Every library is limited to
 `--threads` threads (1 by default): on a shared 2-core machine PyTorch's default of one thread
 per core ran an epoch about ten times slower than with one thread, because of contention.

@@ -3,7 +3,7 @@
 Each initialiser is called as `init(*dims, rng=None, **keywords)` or `init(rng, *dims)` and
 returns a float32 array of shape `dims`. Called with no dimensions, it returns a function of
 the dimensions with the rng and keywords fixed, as `glorot_uniform(rng=rng)` does in Flux.
-For a weight of shape `(out, in)` the fan-in is `in` and the fan-out is `out`; for a
+For a weight of shape `(out, in)` the fan-in is `in` and the fan-out is `out`. For a
 convolution kernel `(out, in, k...)` both are multiplied by the kernel size.
 """
 

@@ -1,7 +1,7 @@
 """Loss functions with Flux's definitions: prediction first, target second.
 
 Every loss that reduces takes `agg`, any callable applied to the array of per-element (or
-per-observation) losses, `np.mean` by default; `agg=np.sum` gives the total and
+per-observation) losses, `np.mean` by default. `agg=np.sum` gives the total and
 `agg=lambda l: l` the unreduced array. Classes lie along axis 0 and observations along the
 last axis. Where a loss takes a logarithm of the prediction, `eps` defaults to the machine
 epsilon of the prediction's dtype and is added inside the log. A prediction and a target of

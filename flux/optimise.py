@@ -547,7 +547,7 @@ def update(*args):
     whose gradient is `None` are skipped. The state is kept in `opt` per array identity.
 
     Explicit style: `state` comes from `setup(opt, model)` and `grads` is the gradient of
-    the model (a `Structural`, or nested dicts and tuples of the same shape); the model's
+    the model, a `Structural` or nested dicts and tuples of the same shape. The model's
     arrays change in place. Returns `(state, model)` in both styles.
     """
     if len(args) != 3:

@@ -1,6 +1,6 @@
 """Optimisation rules: defaults, single steps by hand, and convergence to known optima.
 
-Convergence runs use analytic gradients so that they test the rules alone; the implicit and
+Convergence runs use analytic gradients so that they test the rules alone. The implicit and
 explicit update styles are tested separately, with zygote_py's gradients at the end.
 """
 
