@@ -18,4 +18,7 @@ from .optimise import *  # noqa: F401,F403
 from .train import (SkipBatch, StopTraining, early_stopping, epochs, patience, plateau, skip,
                     stop, throttle, train)
 
+# Flux re-exports Zygote's entry points; flux does the same with zygote_py's.
+from zygote_py import Params, gradient, pullback, withgradient  # noqa: E402
+
 __version__ = "0.1.0"

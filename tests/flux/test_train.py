@@ -283,3 +283,10 @@ def test_flux_imports_without_tqdm():
                             cwd=str(ROOT))
     assert result.returncode == 0, result.stderr
     assert "Dense(2 => 2)" in result.stdout
+
+
+def test_flux_reexports_zygote():
+    assert flux.gradient is zygote_py.gradient
+    assert flux.Params is zygote_py.Params
+    (g,) = flux.gradient(lambda x: np.sum(x * x), np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [2.0, 4.0])
