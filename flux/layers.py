@@ -405,7 +405,7 @@ class Scale(Layer):
 
 class Bilinear(Layer):
     """Bilinear(in1, in2, out, sigma=identity; init=glorot_uniform, bias=True)
-    Bilinear(W, b=True, sigma=identity)
+    Bilinear((in1, in2), out, sigma=identity) or Bilinear(W, b=True, sigma=identity)
 
     `z[k] = sigma(sum_ij W[k, i, j] x[i] y[j] + b[k])` for each observation, with `W` of shape
     `(out, in1, in2)`. Called as `layer(x, y)`, `layer((x, y))` or `layer(x)` (then `y = x`);
@@ -422,7 +422,14 @@ class Bilinear(Layer):
             if out is not None:
                 sigma = out
         else:
-            in1, in2, n_out = int(in1_or_weight), int(in2_or_bias), int(out)
+            if isinstance(in1_or_weight, tuple):
+                # Bilinear((in1, in2), out, sigma), the spelling of Flux's (in1, in2) => out.
+                if out is not None:
+                    sigma = out
+                (in1, in2), n_out = in1_or_weight, in2_or_bias
+            else:
+                in1, in2, n_out = in1_or_weight, in2_or_bias, out
+            in1, in2, n_out = int(in1), int(in2), int(n_out)
             weight = np.asarray(init(n_out, in1, in2), dtype=np.float32)
             bias_spec = bias
         self.weight = weight

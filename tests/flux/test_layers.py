@@ -443,3 +443,10 @@ def test_layer_built_inside_gradient(build):
     x = np.random.default_rng(14).normal(size=(2, 3))
     w = np.random.default_rng(15).normal(size=(2, 2))
     zygote_py.testing.check_grads(lambda w: np.sum(build(w)(x) ** 2), w)
+
+
+def test_bilinear_tuple_form():
+    layer = Bilinear((2, 3), 4, relu)
+    assert layer.weight.shape == (4, 2, 3)
+    assert layer.sigma is relu
+    assert repr(layer) == "Bilinear((2, 3) => 4, relu)  # 28 parameters"
