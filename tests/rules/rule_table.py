@@ -453,6 +453,17 @@ method("dot", call(R(2, 3), R(3, 4)), call(R(3), R(3)))
 method("take", call(R(5), [0, 2, 2]), call(R(3, 4), [3, 3], 1))
 method("compress", call(R(3, 2), [True, False, True], 0))
 method("choose", call(np.array([0, 1, 1]), [R(3), R(3)]))
+method("reduce", call(np.add, R(2, 3)), call(np.add, _cube, 1), call(np.add, _cube, axis=None),
+       call(np.add, R(2, 3), 0, None, None, True), call(np.multiply, _one_zero, 1),
+       call(np.multiply, _two_zeros), call(np.maximum, _cube, (0, 2)), call(np.minimum, R(3)),
+       call(np.fmax, R(2, 3), keepdims=True), call(np.fmin, R(3)),
+       call(np.logaddexp, R(2, 3), 1), call(np.logaddexp2, R(4)),
+       call(np.add, R(2, 3), where=_mask), cls=np.ufunc)
+method("accumulate", call(np.add, R(2, 3)), call(np.add, R(2, 3), 1),
+       call(np.multiply, _scan_zeros, 1), call(np.multiply, P(4)), cls=np.ufunc)
+method("outer", call(np.add, R(3), R(2)), call(np.multiply, R(2, 2), R(3)),
+       call(np.subtract, R(3), 0.5), call(np.power, P(3), R(2)), call(np.maximum, R(3), R(2)),
+       call(np.arctan2, R(2), R(2, 1)), cls=np.ufunc)
 attribute("T", call(R(2, 3)), call(_cube))
 attribute("mT", call(R(2, 3)), call(_cube))
 attribute("real", call(R(2, 3)))

@@ -34,6 +34,10 @@ def sum_builtin(x):
     return np.sum(np.sin(sum(x)))
 
 
+def sum_ufunc_reduce(x):
+    return np.sum(np.sin(np.add.reduce(x)))
+
+
 def mean_function(x):
     return np.sin(np.mean(x))
 
@@ -182,6 +186,10 @@ def max_method(x):
     return np.sum(x.max(axis=1) * np.array([1.0, 2.0]))
 
 
+def max_ufunc_reduce(x):
+    return np.sum(np.maximum.reduce(x, axis=1) * np.array([1.0, 2.0]))
+
+
 def min_function(x):
     return np.min(x) * 3.0
 
@@ -240,6 +248,10 @@ def cumsum_function(x):
 
 def cumsum_method(x):
     return np.sum(np.sin(x.cumsum(axis=1)))
+
+
+def cumsum_ufunc_accumulate(x):
+    return np.sum(np.sin(np.add.accumulate(x, axis=1)))
 
 
 def cumprod_function(x):
@@ -326,6 +338,26 @@ def stack_array(x, y):
     return np.sum(np.sin(np.array([x, y])) * np.arange(12.0).reshape(2, 2, 3))
 
 
+def logsumexp_explicit(x):
+    return np.sum(np.log(np.sum(np.exp(x), axis=0)))
+
+
+def logsumexp_ufunc_reduce(x):
+    return np.sum(np.logaddexp.reduce(x))
+
+
+def outer_function(v, w):
+    return np.sum(np.sin(np.outer(v, w)))
+
+
+def outer_ufunc(v, w):
+    return np.sum(np.sin(np.multiply.outer(v, w)))
+
+
+def outer_einsum(v, w):
+    return np.sum(np.sin(np.einsum("i,j->ij", v, w)))
+
+
 def item_method(v):
     return np.sin(v.item(1)) + v[0]
 
@@ -340,7 +372,7 @@ def tolist_method(v):
 
 
 GROUPS = {
-    "sum": ([sum_function, sum_method, sum_builtin], (X,)),
+    "sum": ([sum_function, sum_method, sum_builtin, sum_ufunc_reduce], (X,)),
     "mean": ([mean_function, mean_method], (X,)),
     "add": ([add_function, add_operator], (X, V)),
     "subtract": ([subtract_function, subtract_operator], (X, Y)),
@@ -354,14 +386,14 @@ GROUPS = {
                    transpose_matrix, transpose_attribute_mt], (X,)),
     "reshape": ([reshape_function, reshape_method_args, reshape_method_tuple], (X,)),
     "flatten": ([flatten_ravel, flatten_method, flatten_ravel_method], (X,)),
-    "max": ([max_function, max_amax, max_method], (X,)),
+    "max": ([max_function, max_amax, max_method, max_ufunc_reduce], (X,)),
     "min": ([min_function, min_method], (X,)),
     "abs": ([abs_function, abs_absolute, abs_builtin], (X,)),
     "clip": ([clip_function, clip_method], (X,)),
     "prod": ([prod_function, prod_method], (X,)),
     "var": ([var_function, var_method], (X,)),
     "std": ([std_function, std_method], (X,)),
-    "cumsum": ([cumsum_function, cumsum_method], (X,)),
+    "cumsum": ([cumsum_function, cumsum_method, cumsum_ufunc_accumulate], (X,)),
     "cumprod": ([cumprod_function, cumprod_method], (X,)),
     "trace": ([trace_function, trace_method, trace_einsum], (SQUARE,)),
     "diagonal": ([diagonal_function, diagonal_method, diagonal_einsum, diagonal_diag], (SQUARE,)),
@@ -371,6 +403,8 @@ GROUPS = {
     "copy": ([copy_function, copy_method, copy_array], (X,)),
     "stack": ([stack_function, stack_array], (X, Y)),
     "item": ([item_method, item_subscript, tolist_method], (V,)),
+    "logsumexp": ([logsumexp_explicit, logsumexp_ufunc_reduce], (X,)),
+    "outer": ([outer_function, outer_ufunc, outer_einsum], (V, V[:2].copy())),
 }
 
 SPELLINGS = [(name, f, args) for name, (functions, args) in GROUPS.items() for f in functions]

@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from .numpy_elementwise import register_aliases, unbroadcast
-from .registry import register_method_rule, register_rule
+from .registry import lookup_rule, register_method_rule, register_rule
 
 
 def normalize_axes(axis, ndim):
@@ -675,6 +675,89 @@ def diff_rule(a, *args, **kwargs):
         return tuple(cotangents[:positional_count])
 
     return y, diff_back
+
+
+# Methods of ufuncs: np.add.reduce(x), np.maximum.reduce(x), np.multiply.accumulate(x) ...
+
+UFUNC_REDUCE_PARAMETERS = ("axis", "dtype", "out", "keepdims", "initial", "where")
+
+
+def ufunc_reduce_frame(array, args, kwargs):
+    """Return `(params, axes, keepdims)` of `ufunc.reduce(array, ...)`, whose axis is 0 by
+    default, unlike np.sum's."""
+    params = dict(zip(UFUNC_REDUCE_PARAMETERS, args))
+    params.update(kwargs)
+    axes = normalize_axes(params.get("axis", 0), np.ndim(array))
+    return params, axes, flag(params.get("keepdims"))
+
+
+def ufunc_reduce_rule(ufunc, array, *args, **kwargs):
+    y = ufunc.reduce(array, *args, **kwargs)
+    params, axes, keepdims = ufunc_reduce_frame(array, args, kwargs)
+    shape = np.shape(array)
+    mask = where_mask(params, shape)
+    if ufunc not in (np.add, np.multiply, np.maximum, np.minimum, np.fmax, np.fmin,
+                     np.logaddexp, np.logaddexp2):
+        raise NotImplementedError(f"the gradient of np.{ufunc.__name__}.reduce is not "
+                                  "implemented; use the matching NumPy reduction")
+
+    def ufunc_reduce_back(dy):
+        if ufunc is np.add:
+            g = expand_reduced(dy, shape, axes, keepdims)
+        elif ufunc is np.multiply:
+            values = array if mask is None else np.where(mask, array, 1)
+            g = prod_cotangent(dy, values, axes, keepdims)
+            if passed(params.get("initial")):
+                g = g * params["initial"]
+        elif ufunc is np.logaddexp or ufunc is np.logaddexp2:
+            # Each element gets its softmax weight exp(a - y) (base 2 for logaddexp2).
+            power = np.exp if ufunc is np.logaddexp else np.exp2
+            g = expand_reduced(dy, shape, axes, keepdims) * power(
+                array - expand_reduced(y, shape, axes, keepdims))
+        else:
+            g = extremum_cotangent(dy, array, y, axes, keepdims, mask)
+        if mask is not None:
+            g = np.where(mask, g, 0)
+        return None, unbroadcast(g, array)
+
+    return y, ufunc_reduce_back
+
+
+def ufunc_accumulate_rule(ufunc, array, axis=0, *args, **kwargs):
+    y = ufunc.accumulate(array, axis, *args, **kwargs)
+    if ufunc not in (np.add, np.multiply):
+        raise NotImplementedError(f"the gradient of np.{ufunc.__name__}.accumulate is not "
+                                  "implemented; only add and multiply have one")
+
+    def ufunc_accumulate_back(dy):
+        if ufunc is np.add:
+            return None, unbroadcast(reverse_cumsum(dy, axis), array)
+        return None, unbroadcast(cumprod_cotangent(dy, array, axis), array)
+
+    return y, ufunc_accumulate_back
+
+
+def ufunc_outer_rule(ufunc, a, b, **kwargs):
+    """Differentiate `ufunc.outer(a, b)` as `ufunc(a[..., None, ...], b)` with its own rule."""
+    elementwise_rule = lookup_rule(ufunc)
+    if elementwise_rule is None:
+        raise NotImplementedError(f"np.{ufunc.__name__} has no gradient rule, so neither has "
+                                  f"np.{ufunc.__name__}.outer")
+    a_shape = np.shape(a)
+    expanded = np.reshape(a, a_shape + (1,) * np.ndim(b))
+    y, back = elementwise_rule(expanded, b, **kwargs)
+
+    def ufunc_outer_back(dy):
+        d_expanded, db = back(dy)
+        da = None if d_expanded is None else unbroadcast(np.reshape(d_expanded, a_shape), a)
+        return None, da, db
+
+    return y, ufunc_outer_back
+
+
+register_method_rule(np.ufunc, "reduce", ufunc_reduce_rule)
+register_method_rule(np.ufunc, "accumulate", ufunc_accumulate_rule)
+register_method_rule(np.ufunc, "outer", ufunc_outer_rule)
 
 
 # Methods ----------------------------------------------------------------------------------
