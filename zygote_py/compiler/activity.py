@@ -18,7 +18,7 @@ import types
 import gast
 import numpy as np
 
-from .naming import RUNTIME
+from .naming import MARKER
 
 INACTIVE_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes",
                                  "__class__", "__name__", "strides", "flags", "training"})
@@ -67,7 +67,7 @@ class Activity:
     def is_active_name(self, name):
         if name in self.active:
             return True
-        if name in self.local_names or name == RUNTIME:
+        if name in self.local_names or name == MARKER:
             return False
         found, value = self.resolve(name)
         if found and is_inactive_value(value):
@@ -118,8 +118,6 @@ class Activity:
         if any(self.is_active(a) for a in operands):
             return True
         if isinstance(func, gast.Attribute):
-            if isinstance(func.value, gast.Name) and func.value.id == RUNTIME:
-                return False
             return self.is_active(func.value)
         return self.is_active(func)
 

@@ -15,7 +15,10 @@ import re
 import types
 
 import astunparse
+import copy
 import gast
+
+from . import source
 
 _counter = itertools.count()
 _COMMENT = re.compile(r"^(\s*)(?:'|\")__zp_comment__(.*)(?:'|\")\s*$", re.MULTILINE)
@@ -77,7 +80,21 @@ def build(node, user_fn, bindings, filename, first_line):
     inner_code = next(c for c in factory_code.co_consts
                       if isinstance(c, types.CodeType) and c.co_name == node.name)
     binding_cells = {name: types.CellType(value) for name, value in bindings.items()}
+    _remember_generated(node, inner_code, filename)
     return inner_code, binding_cells
+
+
+def _remember_generated(node, code, filename):
+    """Keep the AST of generated functions so they can be transformed again."""
+    generated_names = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)
+                       and getattr(n, "zp_generated", False)} | {node.name}
+    nodes = {n.name: n for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        if current.co_name in generated_names and current.co_name in nodes:
+            source.remember(current, copy.deepcopy(nodes[current.co_name]), filename)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
 
 
 def bind(inner_code, binding_cells, user_fn):

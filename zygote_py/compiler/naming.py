@@ -8,6 +8,9 @@ user has a variable called `dx`).
 import gast
 
 RUNTIME = "__zp"
+# Calls the normalizer leaves for the transforms to lower (`__zpn.setitem(x, i, v)`).
+MARKER = "__zpn"
+FORWARD_RUNTIME = "__zpf"
 
 
 def names_in(node):
@@ -27,7 +30,7 @@ class Namer:
     """Hands out fresh names that do not clash with `taken`."""
 
     def __init__(self, taken):
-        self.taken = set(taken) | {RUNTIME}
+        self.taken = set(taken) | {RUNTIME, MARKER, FORWARD_RUNTIME}
         self.counters = {}
         self.gradients = {}
 
@@ -74,6 +77,20 @@ def const(value):
     return gast.Constant(value=value, kind=None)
 
 
-def runtime_attr(attr):
+def runtime_attr(attr, namespace=RUNTIME):
     """The expression `__zp.attr`, a reference to a runtime helper."""
-    return gast.Attribute(value=load(RUNTIME), attr=attr, ctx=gast.Load())
+    return gast.Attribute(value=load(namespace), attr=attr, ctx=gast.Load())
+
+
+def marker_attr(attr):
+    """The expression `__zpn.attr`, an operation the transforms lower in their own way."""
+    return runtime_attr(attr, MARKER)
+
+
+def marker_name(call):
+    """Return `attr` if `call` is a marker call `__zpn.attr(...)`, else `None`."""
+    func = getattr(call, "func", None)
+    if isinstance(call, gast.Call) and isinstance(func, gast.Attribute) \
+            and isinstance(func.value, gast.Name) and func.value.id == MARKER:
+        return func.attr
+    return None

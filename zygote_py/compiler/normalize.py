@@ -12,13 +12,13 @@ back statements of these forms only, each keeping the user's line number:
 
 Desugared on the way: chained comparisons, `and`/`or`, conditional expressions,
 comprehensions and generator expressions (into loops that append), augmented assignment,
-unpacking (through `__zp.unpack`), and in-place writes (`x[i] = v` becomes
-`x = __zp.setitem(x, i, v)`; `lst.append(v)` becomes `lst = __zp.append(lst, v)`).
+unpacking (through `__zpn.unpack`), and in-place writes (`x[i] = v` becomes
+`x = __zpn.setitem(x, i, v)`; `lst.append(v)` becomes `lst = __zpn.append(lst, v)`).
 """
 
 import gast
 
-from .naming import const, load, runtime_attr, store
+from .naming import const, load, marker_attr, store
 
 MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "update", "setdefault",
                               "clear", "remove", "sort", "reverse", "fill", "resize", "put",
@@ -90,7 +90,7 @@ class Normalizer:
             # np.copyto(dst, src) writes into dst: a copy on write like x[...] = src.
             destination = value.args[0].id
             args, keywords = self.call_arguments(value)
-            self.assign(destination, gast.Call(func=runtime_attr("copyto"), args=args,
+            self.assign(destination, gast.Call(func=marker_attr("copyto"), args=args,
                                                keywords=keywords))
             return
         self.assign(self.namer.new("unused"), self.rhs(value))
@@ -151,7 +151,7 @@ class Normalizer:
         elts = target.elts
         starred = [i for i, e in enumerate(elts) if isinstance(e, gast.Starred)]
         star = starred[0] if starred else -1
-        parts = self.temp(gast.Call(func=runtime_attr("unpack"),
+        parts = self.temp(gast.Call(func=marker_attr("unpack"),
                                     args=[value, const(len(elts)), const(star)], keywords=[]),
                           "parts")
         for position, element in enumerate(elts):
@@ -162,7 +162,7 @@ class Normalizer:
 
     def setitem(self, name, index, value):
         index_value = _index_as_value(index)
-        self.assign(name, gast.Call(func=runtime_attr("setitem"),
+        self.assign(name, gast.Call(func=marker_attr("setitem"),
                                     args=[load(name), index_value, value], keywords=[]))
 
     def mutating_call(self, call, result):
@@ -170,12 +170,12 @@ class Normalizer:
         args, keywords = self.call_arguments(call)
         if call.func.attr == "append" and len(args) == 1 and not keywords \
                 and not isinstance(args[0], gast.Starred):
-            self.assign(receiver, gast.Call(func=runtime_attr("append"),
+            self.assign(receiver, gast.Call(func=marker_attr("append"),
                                             args=[load(receiver), args[0]], keywords=[]))
             if result is not None:
                 self.assign(result, const(None))
             return
-        pair = self.temp(gast.Call(func=runtime_attr("mutating_call"),
+        pair = self.temp(gast.Call(func=marker_attr("mutating_call"),
                                    args=[load(receiver), const(call.func.attr)] + args,
                                    keywords=keywords), "mutated")
         self.assign(receiver, gast.Subscript(value=pair, slice=const(0), ctx=gast.Load()))

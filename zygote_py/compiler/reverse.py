@@ -13,7 +13,7 @@ import gast
 
 from . import fence
 from .activity import nested_free_names
-from .naming import RUNTIME, const, load, runtime_attr, store
+from .naming import const, load, marker_name, runtime_attr, store
 
 OPERATOR_NAMES = {
     gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
@@ -23,8 +23,7 @@ OPERATOR_NAMES = {
 }
 
 # Runtime helpers that are rules themselves: their back returns one entry per argument.
-RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "iterate",
-                           "copyto"})
+RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "copyto"})
 
 
 def _assign(target, value):
@@ -59,7 +58,7 @@ class Reverse:
         self.loop_depth = 0
         self.uses_tape = False
         self.tape = namer.new("tape")
-        self.rtape = namer.new("rtape")
+        self.position = namer.new("position")
         self.gradients_used = set()
         self.assign_counts = {}
         self.operator_rules = {}
@@ -107,7 +106,12 @@ class Reverse:
         """Backward statements that get back what `record` kept."""
         if self.loop_depth == 0:
             return []
-        return [_assign(back_name, _call(load("next"), load(self.rtape)))]
+        # Read the tape by position rather than with an iterator, so `back` can run many
+        # times and stays plain code that forward mode can transform again.
+        return [_assign(self.position, gast.BinOp(left=load(self.position), op=gast.Sub(),
+                                                  right=const(1))),
+                _assign(back_name, gast.Subscript(value=load(self.tape),
+                                                  slice=load(self.position), ctx=gast.Load()))]
 
     # ----- the transform -----
 
@@ -126,7 +130,7 @@ class Reverse:
             if name != result_name:
                 back_body.append(_assign(self.namer.gradient(name), const(None)))
         if self.uses_tape:
-            back_body.append(_assign(self.rtape, _call(load("reversed"), load(self.tape))))
+            back_body.append(_assign(self.position, _call(load("len"), load(self.tape))))
         back_body.extend(backward)
         back_body.extend(self.epilogue())
 
@@ -139,6 +143,7 @@ class Reverse:
                                 kwarg=None, defaults=[]),
             body=back_body or [gast.Pass()], decorator_list=[], returns=None, type_comment=None,
             type_params=[])
+        back_def.zp_generated = True
         prologue = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = prologue + forward + [back_def, gast.Return(value=gast.Tuple(
             elts=[result, load(back_name)], ctx=gast.Load()))]
@@ -233,7 +238,8 @@ class Reverse:
         value = stmt.value
         if target not in self.active or not self.value_is_active(value):
             if self.is_runtime_rule(value):
-                stmt = gast.copy_location(_assign(target, _subscript(value, 0)), stmt)
+                stmt = gast.copy_location(_assign(target, _subscript(self.lowered_marker(value),
+                                                                     0)), stmt)
             return [stmt], self.reset(target)
         if isinstance(value, gast.Name):
             return [stmt], self.adjoint(stmt, target, [value],
@@ -253,9 +259,12 @@ class Reverse:
 
     @staticmethod
     def is_runtime_rule(value):
-        return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-            and isinstance(value.func.value, gast.Name) and value.func.value.id == RUNTIME \
-            and value.func.attr in RUNTIME_RULES
+        return marker_name(value) in RUNTIME_RULES
+
+    @staticmethod
+    def lowered_marker(value):
+        """The marker call `__zpn.op(...)` as the runtime rule call `__zp.op(...)`."""
+        return _call(runtime_attr(value.func.attr), *value.args, keywords=value.keywords)
 
     @staticmethod
     def is_packed(call):
@@ -276,6 +285,7 @@ class Reverse:
                         load(args), load(kwargs))
         else:
             new = _call(runtime_attr("call_packed"), func, load(args), load(kwargs))
+        new.zp_internal = True
         statements = [gast.copy_location(s, stmt) for s in (build_args, build_kwargs,
                                                             _assign(target, new))]
         for name, node in ((args, build_args), (kwargs, build_kwargs)):
@@ -426,9 +436,10 @@ class Reverse:
 
     def call_form(self, call):
         func = call.func
-        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and func.value.id == RUNTIME:
-            if func.attr in RUNTIME_RULES:
+        if marker_name(call) in RUNTIME_RULES:
+            return self.lowered_marker(call), list(call.args), 0, False
+        if getattr(call, "zp_internal", False):
+            if func.attr == "iterate":
                 return call, list(call.args), 0, False
             if func.attr == "call_packed":
                 callee = call.args[0] if isinstance(call.args[0], gast.Name) else None
@@ -479,8 +490,9 @@ class Reverse:
         position = self.namer.new("k")
         self.active.add(sequence)
         self.assign_counts[sequence] = self.assign_counts.get(sequence, 0) + 1
-        materialize = gast.copy_location(_assign(sequence, _call(runtime_attr("iterate"),
-                                                                 stmt.iter)), stmt)
+        iterate = _call(runtime_attr("iterate"), stmt.iter)
+        iterate.zp_internal = True
+        materialize = gast.copy_location(_assign(sequence, iterate), stmt)
         read = gast.copy_location(_assign(stmt.target.id, gast.Subscript(
             value=load(sequence), slice=load(position), ctx=gast.Load())), stmt)
         seq_fwd, seq_bwd = self.rule_call(materialize, sequence, materialize.value)

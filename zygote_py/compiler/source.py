@@ -38,10 +38,23 @@ def unwrap(fn):
     return fn
 
 
+_generated = {}
+
+
+def remember(code, node, filename):
+    """Record the AST of a generated function, whose code has no source file of its own."""
+    _generated[code] = (node, filename)
+
+
 def parse_function(fn):
     """Return the `ParsedFunction` of `fn`, or raise `SourceUnavailableError`."""
     fn = unwrap(fn)
     code = getattr(fn, "__code__", None)
+    if code in _generated:
+        import copy
+
+        node, filename = _generated[code]
+        return ParsedFunction(copy.deepcopy(node), filename, [], False)
     if code is None:
         raise SourceUnavailableError(f"{fn!r} is not a Python function, so it has no source to "
                                      "transform; register a rule for it with @zygote_py.adjoint")

@@ -12,7 +12,7 @@ import gast
 
 from . import codegen, control_flow, fence, normalize
 from .activity import Activity
-from .naming import RUNTIME, Namer, names_in
+from .naming import RUNTIME, Namer, marker_name, names_in
 from .reverse import Reverse
 from .source import parse_function, unwrap
 from ..errors import MutationError, UnsupportedSyntaxError
@@ -187,9 +187,7 @@ def _mutated_name(stmt):
     if not isinstance(stmt, gast.Assign):
         return None
     value = stmt.value
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-            and isinstance(value.func.value, gast.Name) and value.func.value.id == RUNTIME \
-            and value.func.attr in ("setitem", "append", "mutating_call", "copyto"):
+    if marker_name(value) in ("setitem", "append", "mutating_call", "copyto"):
         return value.args[0].id
     return None
 
