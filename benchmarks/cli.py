@@ -7,6 +7,7 @@ be in place before NumPy or any peer library loads.
 import argparse
 import json
 import logging
+import os
 import shlex
 import sys
 import time
@@ -245,7 +246,9 @@ def main(argv=None):
                                           run.target_rows))
         run.record["targets"] = run.target_rows
     elapsed = time.perf_counter() - started
-    print(f"\nTotal run time: {elapsed:.0f} s", flush=True)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nTotal run time: {elapsed:.0f} s. Load average (1, 5, 15 min) at the end: {load}.",
+          flush=True)
     if arguments.json:
         with open(arguments.json, "w") as output:
             json.dump(run.record, output, indent=1, default=str)

@@ -60,6 +60,8 @@ def describe_machine(thread_count):
         "blas": blas_description(),
         "openblas_kernel_variables": threads.openblas_kernel_settings(),
         "threads": threads.describe_threads(thread_count),
+        # Other processes on the machine slow every library; the report shows how busy it was.
+        "load_average": os.getloadavg(),
         "versions": {name: package_version(name)
                      for name in ("zygote_py", "autograd", "jax", "jaxlib", "torch")},
     }
@@ -77,5 +79,7 @@ def format_machine(facts):
         f"- Python {facts['python']}, NumPy {facts['numpy']}, BLAS: {facts['blas']}",
         f"- OpenBLAS kernel variables: {kernel}",
         f"- threads: {facts['threads']}",
+        "- load average (1, 5, 15 min) at the start: "
+        + ", ".join(f"{value:.2f}" for value in facts["load_average"]),
         f"- packages: {versions}",
     ])
