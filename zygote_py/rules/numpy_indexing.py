@@ -148,8 +148,8 @@ def delete_rule(arr, obj, axis=None):
     def delete_back(dy):
         shape = np.shape(arr)
         length = int(np.size(arr)) if axis is None else shape[axis % len(shape)]
-        kept = np.delete(np.arange(length), obj)
-        return (unbroadcast(scatter_along_axis(dy, kept, shape, axis), arr),)
+        kept_positions = np.delete(np.arange(length), obj)
+        return (unbroadcast(scatter_along_axis(dy, kept_positions, shape, axis), arr),)
 
     return y, delete_back
 
@@ -186,15 +186,15 @@ def select_rule(condlist, choicelist, *args, **kwargs):
 
     def select_back(dy):
         # The first true condition wins at each element.
-        taken = np.zeros(np.shape(dy), dtype=bool)
+        already_chosen = np.zeros(np.shape(dy), dtype=bool)
         choice_cotangents = []
         for condition, choice in zip(condlist, choicelist):
-            chosen = np.asarray(condition) & ~taken
+            chosen = np.asarray(condition) & ~already_chosen
             choice_cotangents.append(unbroadcast(np.where(chosen, dy, 0), choice))
-            taken = taken | chosen
+            already_chosen = already_chosen | chosen
         cotangents = (None, same_container(choice_cotangents, choicelist))
         if args:
-            cotangents = cotangents + (unbroadcast(np.where(taken, 0, dy), default),)
+            cotangents = cotangents + (unbroadcast(np.where(already_chosen, 0, dy), default),)
         return cotangents
 
     return y, select_back

@@ -290,14 +290,14 @@ def einsum_operand_cotangent(dy, i, input_subs, output, operands, spare_letters)
     sizes = dict(zip(sub, np.shape(x)))
     unique = "".join(dict.fromkeys(sub))
     elsewhere = set(output).union(*[set(s) for j, s in enumerate(input_subs) if j != i])
-    kept = "".join(c for c in unique if c in elsewhere)
+    kept_labels = "".join(c for c in unique if c in elsewhere)
     others = [conj_if_complex(operands[j]) for j in range(len(operands)) if j != i]
     other_subs = [input_subs[j] for j in range(len(operands)) if j != i]
-    spec = ",".join([output] + other_subs) + "->" + kept
+    spec = ",".join([output] + other_subs) + "->" + kept_labels
     g = np.einsum(spec, dy, *others, optimize=len(others) > 0)
     # Labels of x that meet only x were summed over: each of those entries gets all of dy.
     for position, label in enumerate(unique):
-        if label not in kept:
+        if label not in kept_labels:
             g = np.expand_dims(g, position)
     target = tuple(sizes[c] for c in unique)
     summed = tuple(axis for axis, (have, want) in enumerate(zip(np.shape(g), target))
@@ -864,7 +864,7 @@ def norm_rule(x, ord=None, axis=None, keepdims=False):
     elif axis is None:
         kind, axes = "matrix", (0, 1)
     elif isinstance(axis, tuple) and len(axis) == 2:
-        # Keep the order given: it decides which axis holds the rows.
+        # Keep the order given, because the first axis is the row axis.
         kind, axes = "matrix", tuple(int(a) % ndim for a in axis)
     else:
         kind, axes = "vector", normalize_axes(axis, ndim)

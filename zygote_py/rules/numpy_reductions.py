@@ -158,13 +158,13 @@ def prod_cotangent(dy, a, axes, keepdims):
     """Return the cotangent of `prod(a, axis=axes)` for the cotangent `dy` of the product."""
     a = np.asarray(a)
     shape = a.shape
-    kept = [i for i in range(a.ndim) if i not in axes]
-    order = kept + list(axes)
+    kept_axes = [i for i in range(a.ndim) if i not in axes]
+    order = kept_axes + list(axes)
     moved = np.transpose(a, order)
     n = int(np.prod([shape[i] for i in axes]))
     if n == 0:
         return np.zeros(shape, dtype=np.result_type(a, dy))
-    flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+    flat = np.reshape(moved, moved.shape[: len(kept_axes)] + (n,))
     others = np.reshape(exclusive_products(flat), moved.shape)
     others = np.transpose(others, np.argsort(order))
     return expand_reduced(dy, shape, axes, keepdims) * others
@@ -485,11 +485,11 @@ def median_rule(a, *args, **kwargs):
     def median_back(dy):
         # The median averages the middle one or two sorted entries, and a stable sort decides
         # which of several equal entries those are.
-        kept = [i for i in range(len(shape)) if i not in axes]
-        order = kept + list(axes)
+        kept_axes = [i for i in range(len(shape)) if i not in axes]
+        order = kept_axes + list(axes)
         moved = np.transpose(a, order)
         n = int(np.prod([shape[i] for i in axes]))
-        flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+        flat = np.reshape(moved, moved.shape[: len(kept_axes)] + (n,))
         ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
         middle = (ranks == (n - 1) // 2) | (ranks == n // 2)
         weight = middle / np.sum(middle, axis=-1, keepdims=True)
@@ -507,11 +507,11 @@ def quantile_cotangent(dy, a, q, axes, keepdims):
     decides which of several equal entries they are.
     """
     shape = np.shape(a)
-    kept = [i for i in range(len(shape)) if i not in axes]
-    order = kept + list(axes)
+    kept_axes = [i for i in range(len(shape)) if i not in axes]
+    order = kept_axes + list(axes)
     moved = np.transpose(a, order)
     n = int(np.prod([shape[i] for i in axes]))
-    flat = np.reshape(moved, moved.shape[: len(kept)] + (n,))
+    flat = np.reshape(moved, moved.shape[: len(kept_axes)] + (n,))
     ranks = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
     q = np.asarray(q, dtype=np.float64)
     position = q * (n - 1)
@@ -519,7 +519,7 @@ def quantile_cotangent(dy, a, q, axes, keepdims):
     upper = np.minimum(lower + 1, n - 1)
     fraction = position - lower
     # Give the quantile axes trailing axes to broadcast against the ranks.
-    trailing = (1,) * (len(kept) + 1)
+    trailing = (1,) * (len(kept_axes) + 1)
     lower = np.reshape(lower, q.shape + trailing)
     upper = np.reshape(upper, q.shape + trailing)
     fraction = np.reshape(fraction, q.shape + trailing)
@@ -535,15 +535,15 @@ def quantile_level_cotangent(dy, a, q, axes):
     At a level that falls exactly on an entry it is the slope to the next entry up.
     """
     shape = np.shape(a)
-    kept = [i for i in range(len(shape)) if i not in axes]
-    moved = np.transpose(a, kept + list(axes))
+    kept_axes = [i for i in range(len(shape)) if i not in axes]
+    moved = np.transpose(a, kept_axes + list(axes))
     n = int(np.prod([shape[i] for i in axes]))
-    ordered = np.sort(np.reshape(moved, moved.shape[: len(kept)] + (n,)), axis=-1)
+    ordered = np.sort(np.reshape(moved, moved.shape[: len(kept_axes)] + (n,)), axis=-1)
     lower = np.floor(q * (n - 1)).astype(np.intp)
     upper = np.minimum(lower + 1, n - 1)
     slope = (np.take(ordered, upper, axis=-1) - np.take(ordered, lower, axis=-1)) * (n - 1)
-    # slope has the kept axes first and the level axes last; dy has them the other way round.
-    slope = np.moveaxis(slope, tuple(range(len(kept), slope.ndim)), tuple(range(q.ndim)))
+    # slope has the kept_axes axes first and the level axes last; dy has them the other way round.
+    slope = np.moveaxis(slope, tuple(range(len(kept_axes), slope.ndim)), tuple(range(q.ndim)))
     g = np.reshape(dy, q.shape + ordered.shape[:-1]) * slope
     return np.sum(g, axis=tuple(range(q.ndim, g.ndim)))
 

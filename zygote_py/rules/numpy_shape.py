@@ -520,7 +520,7 @@ def rot90_rule(m, k=1, axes=(0, 1)):
 # Padding ----------------------------------------------------------------------------------
 
 # In these modes every padded entry copies an input entry. An index array padded the same
-# way tells where each output entry came from.
+# way records where each output entry came from.
 _COPYING_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
@@ -588,7 +588,7 @@ def place_diagonal(values, shape, offset, axis1, axis2):
     rows, cols = shape[axis1], shape[axis2]
     length = np.shape(values)[-1]
     mask = np.eye(rows, cols, k=offset, dtype=bool)
-    # Entry (i, i + offset) holds diagonal element i - max(-offset, 0), which is
+    # Entry (i, i + offset) contains diagonal element i - max(-offset, 0), which is
     # column - max(offset, 0).
     column_to_element = np.clip(np.arange(cols) - max(offset, 0), 0, max(length - 1, 0))
     if length == 0:
