@@ -550,3 +550,73 @@ def test_cholesky_logdet_gradient():
     (reference,) = zygote_py.gradient(slogdet_logdet, a)
     np.testing.assert_allclose(g, np.linalg.inv(a), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(reference, np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+
+
+# Composite programs --------------------------------------------------------------------------
+
+
+def softmax_cross_entropy(logits, weights):
+    z = logits @ weights
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    return -np.mean(np.log(np.clip(p[:, 0], 1e-7, 1.0)))
+
+
+def normalized_rows(x):
+    return np.sum(np.sin(x / np.linalg.norm(x, axis=1, keepdims=True)))
+
+
+def leaky_relu_square(x):
+    return np.sum(np.where(x > 0, x, 0.01 * x) ** 2)
+
+
+def padded_assembly(x, y):
+    z = np.concatenate([x, y], axis=1)
+    z = np.pad(z, 1, mode="reflect")
+    return np.sum(np.tanh(np.stack([z, z @ z.T @ z / 10]).mean(0)))
+
+
+def batched_contraction(a, b):
+    return np.einsum("bij,bjk->bik", a, b).std()
+
+
+def layer_norm(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = x.var(axis=-1, keepdims=True)
+    return np.sum(np.cos((x - mean) / np.sqrt(variance + 1e-5)))
+
+
+def row_loop(rows):
+    total = 0.0
+    for i in range(len(rows)):
+        total = total + np.prod(rows[i]) + max(rows[i]) * float(rows[i].sum())
+    return total
+
+
+def gaussian_log_likelihood(mean, factor):
+    covariance = factor @ factor.T + 3 * np.eye(3)
+    lower = np.linalg.cholesky(covariance)
+    residual = np.linalg.solve(lower, np.ones(3) - mean)
+    return -0.5 * residual @ residual - np.sum(np.log(np.diagonal(lower)))
+
+
+COMPOSITES = [
+    (softmax_cross_entropy, (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)))),
+    (normalized_rows, (X,)),
+    (leaky_relu_square, (X,)),
+    (padded_assembly, (rng.standard_normal((4, 3)), rng.standard_normal((4, 2)))),
+    (batched_contraction, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2)))),
+    (layer_norm, (X,)),
+    (row_loop, (X,)),
+    (gaussian_log_likelihood, (V, rng.standard_normal((3, 3)))),
+]
+
+
+@pytest.mark.parametrize("f, args", COMPOSITES, ids=[f.__name__ for f, _ in COMPOSITES])
+def test_composite_program(f, args):
+    check_grads(f, *args)
+
+
+@pytest.mark.parametrize("f, args", COMPOSITES, ids=[f.__name__ for f, _ in COMPOSITES])
+def test_composite_program_float32(f, args):
+    check_grads(f, *[a.astype(np.float32) for a in args])
