@@ -461,3 +461,11 @@ def accumulate_indexing(x):
     for i in range(len(x)):
         total = total + x[i] ** 2
     return total
+
+
+def reassigns_parameter(g, flag):
+    if flag:
+        g = g * 3.0
+    else:
+        g = g
+    return np.sum(g * g)

@@ -96,6 +96,8 @@ CASES = [
     (p.fills_buffer, (vec(3),)),
     (p.list_append_then_stack, (vec(3),)),
     (p.accumulate_indexing, (vec(6),)),
+    (p.reassigns_parameter, (vec(3), True)),
+    (p.reassigns_parameter, (vec(3), False)),
 ]
 
 

@@ -116,6 +116,8 @@ class Reverse:
     # ----- the transform -----
 
     def function(self, node):
+        # A parameter is defined once on entry, so reassigning it makes two definitions.
+        self.assign_counts.update({name: 1 for name in self.params})
         self.count_assignments(node.body)
         forward, backward = self.block(node.body)
         result = node.body[-1].value if node.body and isinstance(node.body[-1], gast.Return) \
