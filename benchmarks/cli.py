@@ -9,10 +9,14 @@ import json
 import logging
 import os
 import shlex
+import statistics
 import sys
 import time
 
 from benchmarks import library_names, threads
+from benchmarks.report import format_mib, format_ratio, format_seconds, markdown_table, shorten
+from benchmarks.targets import (FIRST_CALL_TARGET_SECONDS, MLP_PEAK_MEMORY_TARGET_MIB,
+                                RATIO_TARGETS, compare)
 
 TIMED_WORKLOADS = ("tiny_ops", "scalar_loop", "mlp", "matmul_chain", "newton_while")
 SECTIONS = TIMED_WORKLOADS + ("indexing_loop", "digits_epoch", "first_call", "mlp_memory",
@@ -115,25 +119,25 @@ def run_indexing(run):
 
 
 def add_ratio_targets(run, case_results):
-    from benchmarks.report import format_ratio
-    from benchmarks.targets import RATIO_TARGETS, compare
-
     for case_result in case_results:
         target = RATIO_TARGETS.get((case_result.workload, case_result.case))
         if target is None:
             continue
         result = case_result.results.get("zygote_py")
-        ratio = result.ratio if result is not None else None
-        measured = format_ratio(ratio) if ratio is not None else (
-            f"{result.status}: {result.note}" if result is not None else "not run")
+        ratio = None
+        if result is None:
+            measured = "not run"
+        elif result.ratio is None:
+            measured = shorten(f"{result.status}: {result.note}")
+        else:
+            ratio = result.ratio
+            measured = format_ratio(ratio)
         run.target_rows.append([f"{case_result.title}: ratio to NumPy forward",
                                 f"<= {target}", measured, compare(ratio, target)])
 
 
 def run_fresh_process(run):
     from benchmarks import fresh_process
-    from benchmarks.report import format_mib, format_seconds
-    from benchmarks.targets import FIRST_CALL_TARGET_SECONDS, MLP_PEAK_MEMORY_TARGET_MIB, compare
 
     log.info("running first_call and mlp_memory (fresh processes)")
     reports = fresh_process.run(run.settings)
@@ -158,16 +162,12 @@ def run_fresh_process(run):
 
 def run_transform_latency(run):
     from benchmarks import transform_latency
-    from benchmarks.report import format_seconds
-    from benchmarks.targets import compare
 
     log.info("running transform_latency")
     results = transform_latency.run(5 if run.settings.quick else 30)
     run.record["transform_latency"] = results
     run.section("transform_latency: zygote_py.differentiable on fresh functions",
                 transform_latency.format_results(results))
-    import statistics
-
     for description, result in results.items():
         target = transform_latency.TARGETS[description]
         seconds = statistics.median(result["seconds"]) if "seconds" in result else None
@@ -187,8 +187,7 @@ def main(argv=None):
     log.setLevel(logging.INFO)
     started = time.perf_counter()
 
-    from benchmarks import (checkpoint_memory, config, digits_epoch, machine, report,
-                            timed_workloads)
+    from benchmarks import checkpoint_memory, config, digits_epoch, machine, timed_workloads
 
     libraries, skipped = select_libraries(arguments.peers)
     settings = config.make_settings(arguments.quick, libraries, skipped, arguments.threads)
@@ -242,8 +241,8 @@ def main(argv=None):
 
     if run.target_rows:
         run.section("zygote_py targets",
-                    report.markdown_table(["target", "limit", "measured", "result"],
-                                          run.target_rows))
+                    markdown_table(["target", "limit", "measured", "result"],
+                                   run.target_rows))
         run.record["targets"] = run.target_rows
     elapsed = time.perf_counter() - started
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())

@@ -29,8 +29,8 @@ PEER_BUILDERS = {"torch": "torch_epoch_function", "jax-jit": "jax_epoch_function
 
 def load_job():
     """Return (module, None) for the digits job, or (None, reason it is unavailable)."""
-    if not (REPOSITORY / "flux" / "__init__.py").exists() or \
-            importlib.util.find_spec("flux") is None:
+    flux_present = (REPOSITORY / "flux" / "__init__.py").exists()
+    if not flux_present or importlib.util.find_spec("flux") is None:
         return None, "flux is not installed yet (flux/__init__.py is missing)"
     if not (REPOSITORY / "benchmarks" / "train_digits.py").exists():
         return None, "benchmarks/train_digits.py does not exist yet"

@@ -64,14 +64,15 @@ def format_first_call(reports, settings):
     rows = []
     for library in settings.libraries:
         runs = reports[library, "float32"]
-        ok = successful(runs)
-        if not ok:
+        completed = successful(runs)
+        if not completed:
             rows.append([library, "error", "", "", "", shorten(first_error(runs))])
             continue
-        first = [report["first_call_seconds"] for report in ok]
+        first = [report["first_call_seconds"] for report in completed]
         spread = f"{format_seconds(min(first))} to {format_seconds(max(first))}"
-        note = compare(statistics.median(first), FIRST_CALL_TARGET_SECONDS) \
-            if library == "zygote_py" else ""
+        note = ""
+        if library == "zygote_py":
+            note = compare(statistics.median(first), FIRST_CALL_TARGET_SECONDS)
         rows.append([library, format_seconds(statistics.median(first)), spread,
                      format_seconds(median_of(runs, "second_call_seconds")),
                      format_seconds(median_of(runs, "import_seconds")), note])

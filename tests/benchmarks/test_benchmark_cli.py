@@ -66,3 +66,13 @@ def test_missing_peer_is_reported_as_skipped(monkeypatch):
     selected, skipped = cli.select_libraries(["autograd", "torch"])
     assert selected == ["numpy", "adjoint", "zygote_py", "autograd"]
     assert skipped == {"torch": "package torch is not installed"}
+
+
+def test_cli_import_leaves_numpy_unloaded():
+    # The thread settings only take effect if they are set before NumPy loads.
+    code = "import sys, benchmarks.cli; print('numpy' in sys.modules)"
+    environment = dict(os.environ, PYTHONPATH=str(REPOSITORY))
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, env=environment,
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "False"
