@@ -1,9 +1,10 @@
 """Finite-difference checks of gradient rules called directly: `y, back = rule(*args)`.
 
-The seed cotangent is random (the gradient of `sum(w * y)`), or `2 * w * y` for the
-`square` loss, which is invariant to the sign of singular and eigenvectors. Arguments are
-walked as nested lists and tuples, and every float array or Python float inside them is
-checked against central differences.
+The seed cotangent is random (the gradient of `sum(Re(conj(w) * y))`), or `2 * w * y` for
+the `square` loss, which is invariant to the sign of singular and eigenvectors. Arguments
+are walked as nested lists and tuples, and every float or complex array or Python float
+inside them is checked against central differences. A complex argument z = a + ib gets the
+gradient dL/da + i dL/db, the convention of Zygote.jl.
 """
 
 import numpy as np
@@ -14,12 +15,13 @@ ATOL = 1e-5
 
 
 def is_float_leaf(value):
+    """Return whether `value` is a float or complex array or scalar, which carries a gradient."""
     if isinstance(value, (bool, np.bool_)):
         return False
     if isinstance(value, np.ndarray):
-        return np.issubdtype(value.dtype, np.floating)
+        return np.issubdtype(value.dtype, np.inexact)
     if isinstance(value, np.generic):
-        return np.issubdtype(value.dtype, np.floating)
+        return np.issubdtype(value.dtype, np.inexact)
     return isinstance(value, float)
 
 
@@ -60,9 +62,10 @@ def map_leaves(structure, function):
 
 
 def to_float32(structure):
+    """Cast float arrays to float32 and complex arrays to complex64."""
     def cast(value):
         if isinstance(value, np.ndarray):
-            return value.astype(np.float32)
+            return value.astype(np.complex64 if np.iscomplexobj(value) else np.float32)
         return value
 
     return map_leaves(structure, cast)
@@ -74,15 +77,24 @@ class Loss:
     def __init__(self, y, kind="linear", seed=0):
         rng = np.random.default_rng(seed)
         self.kind = kind
-        self.weights = map_leaves(y, lambda leaf: rng.uniform(0.5, 1.5, np.shape(leaf))
-                                  * rng.choice([-1.0, 1.0], np.shape(leaf)))
+        self.weights = map_leaves(y, lambda leaf: self.draw_weights(rng, leaf))
+
+    @staticmethod
+    def draw_weights(rng, leaf):
+        weights = rng.uniform(0.5, 1.5, np.shape(leaf)) * rng.choice([-1.0, 1.0], np.shape(leaf))
+        if np.iscomplexobj(leaf):
+            weights = weights * np.exp(1j * rng.uniform(0, 2 * np.pi, np.shape(leaf)))
+        return weights
 
     def value(self, y):
         total = 0.0
         for path, leaf in float_leaves(y):
             w = get_path(self.weights, path)
-            leaf = np.asarray(leaf, dtype=np.float64)
-            total += float(np.sum(w * (leaf * leaf if self.kind == "square" else leaf)))
+            leaf = np.asarray(leaf)
+            if self.kind == "square":
+                total += float(np.sum(np.real(w) * np.abs(leaf) ** 2))
+            else:
+                total += float(np.sum(np.real(np.conj(w) * leaf)))
         return total
 
     def cotangent(self, y):
@@ -99,7 +111,7 @@ class Loss:
         if not is_float_leaf(y):
             return None
         w = get_path(self.weights, path)
-        g = 2 * w * y if self.kind == "square" else w
+        g = 2 * np.real(w) * y if self.kind == "square" else w
         if isinstance(y, float) and not isinstance(y, np.generic):
             return float(g)
         if isinstance(y, np.ndarray) or isinstance(y, np.generic):
@@ -114,6 +126,11 @@ def numeric_gradient(primal, args, kwargs, path, loss, symmetric=False):
     derivative along the symmetric direction E_ij + E_ji.
     """
     leaf = get_path(args, path)
+    if np.iscomplexobj(leaf):
+        # dL/da + i dL/db for z = a + ib.
+        real_part = numeric_gradient_along(primal, args, kwargs, path, loss, 1.0)
+        imaginary_part = numeric_gradient_along(primal, args, kwargs, path, loss, 1j)
+        return real_part + 1j * imaginary_part
     if isinstance(leaf, float) and not isinstance(leaf, np.generic):
         def at(value):
             return loss.value(primal(*replace_path(args, path, value), **kwargs))
@@ -133,6 +150,19 @@ def numeric_gradient(primal, args, kwargs, path, loss, symmetric=False):
             if isinstance(leaf, np.generic):
                 moved = leaf.dtype.type(moved)
             values.append(loss.value(primal(*replace_path(args, path, moved), **kwargs)))
+        grad[index] = (values[0] - values[1]) / (2 * STEP)
+    return grad
+
+
+def numeric_gradient_along(primal, args, kwargs, path, loss, unit):
+    """Return dL/d(leaf) along `unit` (1 or 1j) for a complex leaf, by central differences."""
+    leaf = np.asarray(get_path(args, path))
+    grad = np.zeros(leaf.shape)
+    for index in np.ndindex(leaf.shape):
+        direction = np.zeros(leaf.shape, dtype=complex)
+        direction[index] = unit * STEP
+        values = [loss.value(primal(*replace_path(args, path, (leaf + sign * direction).astype(
+            leaf.dtype)), **kwargs)) for sign in (1.0, -1.0)]
         grad[index] = (values[0] - values[1]) / (2 * STEP)
     return grad
 

@@ -36,6 +36,11 @@ def G(*shape):
     return rng.uniform(1.2, 3.0, shape)
 
 
+def C(*shape):
+    """Complex values with standard normal real and imaginary parts."""
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
 def square_matrix(n=3, batch=()):
     return rng.standard_normal(batch + (n, n)) + 3 * np.eye(n)
 
@@ -355,6 +360,21 @@ fn(np.convolve, call(R(5), R(3)), call(R(3), R(5), "same"), call(R(4), R(2), "sa
    call(R(5), R(3), mode="valid"), call(R(2), R(4), "valid"))
 fn(np.correlate, call(R(5), R(3)), call(R(3), R(5), "same"), call(R(4), R(2), "full"),
    call(R(5), R(3), mode="same"))
+for _transform in (np.fft.fft, np.fft.ifft):
+    fn(_transform, call(R(5)), call(R(2, 4), None, 0), call(R(6), 4), call(R(3), 5), call(C(4)),
+       call(R(4), norm="ortho"), call(C(4), norm="forward"))
+for _transform in (np.fft.fft2, np.fft.ifft2):
+    fn(_transform, call(R(3, 4)), call(C(2, 3, 4)), call(R(3, 4), (2, 5)),
+       call(R(3, 4), norm="ortho"), call(R(2, 3, 4), axes=(0, 2)))
+for _transform in (np.fft.fftn, np.fft.ifftn):
+    fn(_transform, call(R(2, 3, 4)), call(C(3, 4), axes=(0,)), call(R(3, 4), (4,), (1,)),
+       call(R(2, 3), norm="forward"), call(C(2, 3), (3, 2), (1, 0)))
+fn(np.fft.rfft, call(R(6)), call(R(5)), call(R(2, 6), None, 0), call(R(6), 4), call(R(4), 7),
+   call(R(6), norm="ortho"), call(R(5), norm="forward"))
+fn(np.fft.irfft, call(C(4)), call(C(4), 7), call(C(2, 4), None, 0), call(C(5), 4), call(C(3), 8),
+   call(C(4), norm="forward"), call(C(4), norm="ortho"))
+fn(np.fft.fftshift, call(R(5)), call(R(3, 4), 0), call(R(3, 4)))
+fn(np.fft.ifftshift, call(R(5)), call(R(3, 4), 1), call(R(3, 4)))
 fn(np.linalg.inv, call(square_matrix()), call(square_matrix(2, (2,))))
 fn(np.linalg.det, call(square_matrix()), call(square_matrix(2, (3,))))
 fn(np.linalg.slogdet, call(square_matrix()), call(-square_matrix(2, (2,))))

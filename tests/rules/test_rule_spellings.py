@@ -600,6 +600,11 @@ def gaussian_log_likelihood(mean, factor):
     return -0.5 * residual @ residual - np.sum(np.log(np.diagonal(lower)))
 
 
+def power_spectrum(signal):
+    spectrum = np.fft.rfft(signal * np.hanning(6))
+    return np.sum(np.abs(spectrum) ** 2 * np.arange(4.0)) + np.sum(np.fft.irfft(spectrum, 6))
+
+
 COMPOSITES = [
     (softmax_cross_entropy, (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)))),
     (normalized_rows, (X,)),
@@ -609,6 +614,7 @@ COMPOSITES = [
     (layer_norm, (X,)),
     (row_loop, (X,)),
     (gaussian_log_likelihood, (V, rng.standard_normal((3, 3)))),
+    (power_spectrum, (rng.standard_normal(6),)),
 ]
 
 

@@ -490,6 +490,140 @@ def correlate_rule(a, v, mode="valid"):
     return y, correlate_back
 
 
+# Fourier transforms -----------------------------------------------------------------------
+# A transform is linear, so its pullback is its adjoint. The adjoint of an FFT is the inverse
+# FFT scaled by the dual normalization: for the default norm ("backward") the forward
+# transform is unscaled, and its adjoint n * ifft(dy) is ifft(dy, norm="forward").
+
+DUAL_NORM = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def fit_axes(g, shape, axes):
+    """Crop or zero-pad `g` along `axes` to the lengths in `shape`.
+
+    This is the adjoint of the cropping or zero-padding that the transforms' `n` and `s`
+    arguments apply to their input.
+    """
+    for axis in axes:
+        have, want = np.shape(g)[axis], shape[axis]
+        if have > want:
+            g = np.take(g, np.arange(want), axis=axis)
+        elif have < want:
+            widths = [(0, 0)] * np.ndim(g)
+            widths[axis] = (0, want - have)
+            g = np.pad(g, widths)
+    return g
+
+
+def make_fft_rule(function, adjoint):
+    def fft_rule(a, n=None, axis=-1, norm=None, out=None):
+        y = function(a, n, axis, norm, out)
+
+        def fft_back(dy):
+            g = adjoint(dy, axis=axis, norm=DUAL_NORM[norm])
+            return (unbroadcast(fit_axes(g, np.shape(a), [axis % np.ndim(a)]), a),)
+
+        return y, fft_back
+
+    fft_rule.__name__ = f"{function.__name__}_rule"
+    return fft_rule
+
+
+def transform_axes(a, s, axes, default):
+    if axes is not None:
+        return [int(axis) % np.ndim(a) for axis in axes]
+    if s is not None:
+        return list(range(np.ndim(a) - len(s), np.ndim(a)))
+    return [axis % np.ndim(a) for axis in default]
+
+
+def make_fftn_rule(function, adjoint, default_axes):
+    def fftn_rule(a, s=None, axes=None, norm=None, out=None):
+        y = function(a, s, axes if axes is not None else default_axes, norm, out)
+        transformed = transform_axes(a, s, axes, default_axes if default_axes is not None
+                                     else range(np.ndim(a)))
+
+        def fftn_back(dy):
+            g = adjoint(dy, axes=transformed, norm=DUAL_NORM[norm])
+            return (unbroadcast(fit_axes(g, np.shape(a), transformed), a),)
+
+        return y, fftn_back
+
+    fftn_rule.__name__ = f"{function.__name__}_rule"
+    return fftn_rule
+
+
+register_rule(np.fft.fft, make_fft_rule(np.fft.fft, np.fft.ifft))
+register_rule(np.fft.ifft, make_fft_rule(np.fft.ifft, np.fft.fft))
+register_rule(np.fft.fft2, make_fftn_rule(np.fft.fft2, np.fft.ifftn, (-2, -1)))
+register_rule(np.fft.ifft2, make_fftn_rule(np.fft.ifft2, np.fft.fftn, (-2, -1)))
+register_rule(np.fft.fftn, make_fftn_rule(np.fft.fftn, np.fft.ifftn, None))
+register_rule(np.fft.ifftn, make_fftn_rule(np.fft.ifftn, np.fft.fftn, None))
+
+
+@register_rule(np.fft.rfft)
+def rfft_rule(a, n=None, axis=-1, norm=None, out=None):
+    y = np.fft.rfft(a, n, axis, norm, out)
+    axis = axis % np.ndim(a)
+    length = np.shape(a)[axis] if n is None else n
+
+    def rfft_back(dy):
+        # rfft keeps the first n // 2 + 1 bins of fft, so the others get a zero cotangent.
+        full = fit_axes(dy, np.shape(dy)[:axis] + (length,) + np.shape(dy)[axis + 1:], [axis])
+        g = np.real(np.fft.ifft(full, axis=axis, norm=DUAL_NORM[norm]))
+        return (unbroadcast(fit_axes(g, np.shape(a), [axis]), a),)
+
+    return y, rfft_back
+
+
+@register_rule(np.fft.irfft)
+def irfft_rule(a, n=None, axis=-1, norm=None, out=None):
+    y = np.fft.irfft(a, n, axis, norm, out)
+    axis = axis % np.ndim(a)
+    length = np.shape(y)[axis]
+
+    def irfft_back(dy):
+        # irfft(X)_t sums X_0, twice the real part of X_k e^(2 pi i k t / n) for the inner
+        # bins, and X_(n/2) for even n, so the inner bins get twice rfft(dy) and the
+        # imaginary parts of the edge bins, which irfft ignores, get 0.
+        spectrum = np.fft.rfft(dy, axis=axis, norm=DUAL_NORM[norm])
+        bins = np.shape(spectrum)[axis]
+        weights = np.full(bins, 2.0)
+        weights[0] = 1.0
+        if length % 2 == 0:
+            weights[-1] = 1.0
+        shape = [1] * np.ndim(spectrum)
+        shape[axis] = bins
+        g = spectrum * np.reshape(weights, shape)
+        edge = np.zeros(bins, dtype=bool)
+        edge[0] = True
+        edge[-1] = length % 2 == 0
+        g = np.where(np.reshape(edge, shape), np.real(g), g)
+        return (unbroadcast(fit_axes(g, np.shape(a), [axis]), a),)
+
+    return y, irfft_back
+
+
+@register_rule(np.fft.fftshift)
+def fftshift_rule(x, axes=None):
+    y = np.fft.fftshift(x, axes)
+
+    def fftshift_back(dy):
+        return (unbroadcast(np.fft.ifftshift(dy, axes), x),)
+
+    return y, fftshift_back
+
+
+@register_rule(np.fft.ifftshift)
+def ifftshift_rule(x, axes=None):
+    y = np.fft.ifftshift(x, axes)
+
+    def ifftshift_back(dy):
+        return (unbroadcast(np.fft.fftshift(dy, axes), x),)
+
+    return y, ifftshift_back
+
+
 # Inverses, determinants and solves ----------------------------------------------------------
 
 
