@@ -79,8 +79,9 @@ def _check_loss(value, index):
                          f"{index}; it must return a scalar")
     number = float(scalar.reshape(()))
     if not math.isfinite(number):
-        raise FloatingPointError(f"the loss is {number} on batch {index}; stopping before the "
-                                 "update. Lower the learning rate or check the data.")
+        raise FloatingPointError(f"the loss is {number} on batch {index} (counting from 0); "
+                                 "stopping before the update. Lower the learning rate or "
+                                 "check the data.")
     return number
 
 
