@@ -304,6 +304,11 @@ fn(np.compress, call([True, False, True], R(3, 2), 0), call([False, True], R(3, 
 fn(np.extract, call(np.array([[True, False, True], [False, True, True]]), R(2, 3)))
 fn(np.delete, call(R(5), [1, 3]), call(R(3, 4), 0, 1), call(R(3, 4), [0, -1], axis=0))
 fn(np.sort, call(R(5)), call(R(3, 4)), call(R(3, 4), 0), call(R(3, 4), None))
+_knots = np.array([-1.0, -0.2, 0.5, 1.4, 2.0])
+fn(np.interp, call(0.3, _knots, R(5)), call(R(2, 3), _knots, R(5)),
+   call(np.array([-1.5, 0.1, 2.5]), _knots, R(5)), call(np.array([-1.5, 0.1, 2.5]), _knots, R(5),
+                                                          -3.0, 4.0),
+   call(np.array([0.7, 1.7]), _knots, R(5), right=2.0))
 fn(np.select, call([R(3) > 0.5, R(3) > 0], [R(3), R(3)]),
    call([R(2, 3) > 0], [R(3)], R(2, 3)), call((R(4) > 0,), (R(4),), 0.5))
 fn(np.choose, call(np.array([0, 1, 1, 0]), [R(4), R(4)]), call(np.array([[2], [0]]),

@@ -1,5 +1,5 @@
 """Gradient rules of NumPy's indexing functions: take, take_along_axis, compress, extract,
-delete, sort, select and choose.
+delete, sort, select, choose, and interp, which looks up the segment of each point.
 
 Their pullbacks scatter the cotangent back with `np.add.at` into a freshly made zeros array,
 so an index that appears several times receives the sum of its cotangents. Plain subscripts
@@ -224,6 +224,59 @@ def ndarray_choose_rule(a, choices, out=None, mode="raise"):
         return None, choose_cotangent(dy, a, choices, mode)
 
     return y, ndarray_choose_back
+
+
+# Interpolation ----------------------------------------------------------------------------
+
+
+@register_rule(np.interp)
+def interp_rule(x, xp, fp, *args, **kwargs):
+    y = np.interp(x, xp, fp, *args, **kwargs)
+    left = args[0] if len(args) > 0 else kwargs.get("left")
+    right = args[1] if len(args) > 1 else kwargs.get("right")
+    period = args[2] if len(args) > 2 else kwargs.get("period")
+    positional_count = 3 + len(args)
+    if period is not None:
+        raise NotImplementedError("the gradient of np.interp with period= is not implemented")
+    knots = np.asarray(xp)
+    values = np.asarray(fp)
+    count = knots.shape[0]
+    # Segment i runs from xp[i] to xp[i + 1]; y = fp[i] + slope * (x - xp[i]) inside it.
+    segment = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, max(count - 2, 0))
+    upper = np.minimum(segment + 1, count - 1)
+    width = knots[upper] - knots[segment]
+    safe_width = np.where(width == 0, 1, width)
+    position = (np.asarray(x) - knots[segment]) / safe_width
+    slope = (values[upper] - values[segment]) / safe_width
+    below = np.asarray(x) < knots[0]
+    above = np.asarray(x) > knots[-1]
+    inside = ~below & ~above
+
+    def interp_back(dy):
+        g = np.where(inside, dy, 0) * np.ones(np.shape(y))
+        dx = g * slope
+        dfp = np.zeros(count, dtype=np.result_type(dy, np.float64))
+        np.add.at(dfp, segment, g * (1 - position))
+        np.add.at(dfp, upper, g * position)
+        # Outside the knots y is the end value, or left=/right= when given.
+        outside = np.broadcast_to(dy, np.shape(y))
+        if left is None:
+            np.add.at(dfp, np.zeros(1, dtype=np.intp), np.sum(np.where(below, outside, 0)))
+        if right is None:
+            np.add.at(dfp, np.full(1, count - 1), np.sum(np.where(above, outside, 0)))
+        dxp = np.zeros(count, dtype=dfp.dtype)
+        np.add.at(dxp, segment, g * slope * (position - 1))
+        np.add.at(dxp, upper, -g * slope * position)
+        cotangents = [unbroadcast(dx, x), unbroadcast(dxp, xp), unbroadcast(dfp, fp)]
+        if positional_count > 3:
+            d_left = np.sum(np.where(below, outside, 0))
+            cotangents.append(None if left is None else unbroadcast(d_left, left))
+        if positional_count > 4:
+            d_right = np.sum(np.where(above, outside, 0))
+            cotangents.append(None if right is None else unbroadcast(d_right, right))
+        return tuple(cotangents)
+
+    return y, interp_back
 
 
 register_method_rule(np.ndarray, "take", ndarray_take_rule)
