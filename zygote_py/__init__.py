@@ -10,12 +10,15 @@ from .checkpoint import checkpointed, hook
 from .errors import (MissingRuleError, MutationError, NonScalarOutputError,
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .extend import adjoint, dropgrad, ignore, non_differentiable
+from .higher_order import (diaghessian, hessian, hessian_vector_product, jacobian, jvp,
+                           pushforward, withjacobian)
 from .runtime.buffer import Buffer
 from .runtime.params import Grads, Params
 from .runtime.structures import Structural
 
 __all__ = [
-    "gradient", "withgradient", "pullback", "differentiable", "Differentiable", "source",
+    "gradient", "withgradient", "pullback", "jvp", "pushforward", "jacobian", "withjacobian",
+    "hessian", "hessian_vector_product", "diaghessian", "differentiable", "Differentiable", "source",
     "checkpointed", "hook", "adjoint", "non_differentiable", "dropgrad", "ignore", "Params", "Grads", "Structural", "Buffer",
     "UnsupportedSyntaxError", "MissingRuleError", "SourceUnavailableError", "MutationError",
     "NonScalarOutputError",

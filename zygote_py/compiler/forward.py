@@ -85,9 +85,9 @@ class Forward:
         stem = node.name if node.name != "<lambda>" else "lambda"
         for stmt in prologue:
             gast.copy_location(stmt, node)
-        return gast.FunctionDef(name=stem + "_jvp", args=new_args, body=prologue + body,
-                                decorator_list=[], returns=None, type_comment=None,
-                                type_params=[])
+        return gast.copy_location(gast.FunctionDef(
+            name=stem + "_jvp", args=new_args, body=prologue + body, decorator_list=[],
+            returns=None, type_comment=None, type_params=[]), node)
 
     def block(self, stmts):
         out = []
@@ -281,7 +281,7 @@ def transform_forward(fn, runtime):
     generated = forward.function(normalized)
     text = codegen.render(generated)
     code, cells = codegen.build(generated, fn, {FORWARD_RUNTIME: runtime}, parsed.filename,
-                                node.lineno)
+                                getattr(node, "lineno", None) or fn.__code__.co_firstlineno)
     return ForwardTransformed(code, cells, text, params, free_names)
 
 

@@ -155,9 +155,9 @@ class Reverse:
         stem = node.name if node.name != "<lambda>" else "lambda"
         pullback_name = self.namer.new(stem + "_pullback") if stem + "_pullback" in \
             self.namer.taken else stem + "_pullback"
-        return gast.FunctionDef(name=pullback_name,
+        return gast.copy_location(gast.FunctionDef(name=pullback_name,
                                 args=node.args, body=body, decorator_list=[], returns=None,
-                                type_comment=None, type_params=[])
+                                type_comment=None, type_params=[]), node)
 
     def epilogue(self):
         """The statements ending `back`: globals, the closure gradient, then the parameters."""

@@ -166,23 +166,29 @@ def pow_rule(a, b):
         dy = _dense(dy)
         da = None
         if _differentiable(a):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                local = b * np.power(a, b - 1) if not _is_zero(b) else np.zeros_like(y)
-            da = unbroadcast(_zero_where_no_cotangent(dy, local), a)
+            da = unbroadcast(_zero_where_no_cotangent(dy, power_derivative(a, b)), a)
         db = None
         if _differentiable(b):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.log(np.where(a == 0, 1, a)) if np.ndim(a) or np.ndim(y) else \
-                    np.log(a if a != 0 else 1)
-            # At a == 0 the term y * log(a) is 0 * -inf; its limit is 0 for b > 0.
-            db = unbroadcast(dy * y * log_a, b)
+            # d(a**b)/db = a**b * log(a); at a == 0 the limit is 0 for b > 0. A negative base
+            # gives the real part, log|a|.
+            db = unbroadcast(dy * y * np.log(np.abs(np.where(a == 0, 1, a))), b)
         return da, db
 
     return y, pow_back
 
 
-def _is_zero(b):
-    return not np.ndim(b) and b == 0
+def power_derivative(a, b):
+    """d(a**b)/da, taking the limit at a == 0: 0 for b > 1 or b == 0, 1 for b == 1, else inf."""
+    if not np.ndim(b) and b == 0:
+        return np.zeros_like(a * 1.0)
+    if not np.ndim(b) and b == 1:
+        return np.ones_like(a * 1.0)
+    if not np.ndim(b) and b == 2:
+        return 2 * a
+    safe = np.where(a == 0, 1, a)
+    away = b * safe ** (b - 1)
+    at_zero = np.where(b > 1, 0.0, np.where(b == 1, 1.0, np.where(b == 0, 0.0, np.inf)))
+    return np.where(a == 0, at_zero, away)
 
 
 def _zero_where_no_cotangent(dy, local):
