@@ -32,7 +32,8 @@ def parse_arguments(argv):
                     "adjoint and the installed peer libraries, as ratios to the NumPy forward "
                     "pass.")
     parser.add_argument("--quick", action="store_true",
-                        help="fewer repeats and shorter samples (a few minutes in all)")
+                        help="7 repeats of samples of about 5 ms, where a full run takes 25 of "
+                             "about 20 ms")
     parser.add_argument("--only", metavar="NAME[,NAME...]",
                         help=f"run only these sections: {', '.join(SECTIONS)}")
     parser.add_argument("--peers", metavar="LIST",

@@ -7,7 +7,7 @@ from benchmarks.timing import TimingPlan
 
 @dataclasses.dataclass
 class RunSettings:
-    """What to run and how long to measure it."""
+    """The libraries, timing plan and probe limits of one run."""
 
     quick: bool
     libraries: list

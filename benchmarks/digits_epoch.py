@@ -1,10 +1,10 @@
 """The digits_epoch section: one training epoch of the digits job, flux against its peers.
 
 The job lives in `benchmarks/train_digits.py`, which another part of the project owns. This
-section calls its `run_epoch()` (one flux epoch, through zygote_py, built on first use) and,
-where the module offers them and the peer is selected, the epochs built by
-`torch_epoch_function(x, labels, threads)` and `jax_epoch_function(x, labels, threads)` on the
-data from `load_data()`, with this run's thread count. The epochs are timed round-robin like the other workloads. The times are
+section calls its `run_epoch()`, which runs one flux epoch through zygote_py and builds the model
+on first use. Where the module offers them and the peer is selected, it also runs the epochs
+built by `torch_epoch_function(x, labels, threads)` and `jax_epoch_function(x, labels, threads)`
+on the data from `load_data()`, with this run's thread count. The epochs are timed round-robin like the other workloads. The times are
 absolute: no NumPy-only forward pass of the job exists to divide by. Without flux or the job
 module, the section reports why it was skipped.
 """

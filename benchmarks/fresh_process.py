@@ -4,7 +4,7 @@ Every library runs the mlp case in new Python processes (`benchmarks.probe`), on
 taking turns library by library. The first call includes everything a library does on first
 use (zygote_py's source transformation and compilation, JAX's tracing and XLA compilation).
 Memory is the growth of the peak resident set size (VmHWM) during the call over its value at
-the end of setup; setup includes the imports and the inputs.
+the end of setup. Setup includes the imports and the inputs.
 """
 
 import statistics

@@ -16,7 +16,7 @@ from benchmarks.library_names import ALL_LIBRARIES
 
 
 class UnsupportedWorkload(Exception):
-    """The library cannot express the workload; the message says why."""
+    """The library cannot express the workload; the message gives the reason."""
 
 
 @functools.cache

@@ -5,8 +5,8 @@ Usage: python -m benchmarks.probe --workload mlp --case float32 --library zygote
 Prints one JSON object: the import, setup, first-call and second-call times in seconds, and the
 peak resident set size (VmHWM in /proc/self/status, in KiB) at the end of setup, after the first
 call and after the second call. Before each call the peak is reset to the current resident size
-by writing 5 to /proc/self/clear_refs (Linux 4.0 and later), so each reading minus the one
-before the call is that call's own peak growth; `peak_reset` is false where the reset failed.
+by writing 5 to /proc/self/clear_refs (Linux 4.0 and later). So each reading minus the one
+before the call is that call's own peak growth. `peak_reset` is false where the reset failed.
 Linux only.
 """
 

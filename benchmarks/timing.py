@@ -63,7 +63,7 @@ def time_interleaved(candidates, plan):
 
     Returns a dict of name to `Timing` or `Failure`. A candidate whose first call raises is a
     `Failure` and is not called again. A candidate whose first call alone takes more than
-    `plan.budget_seconds` is not repeated: its `Timing` holds that single call.
+    `plan.budget_seconds` is not repeated: its `Timing` contains that single call.
     """
     results = {}
     active = {}

@@ -2,9 +2,10 @@
 
 Usage: python -m benchmarks.transform_latency [--repeats N] [--threads N]
 
-Each repeat builds a new function from source text under a new name and a new file name (the
-text is registered in `linecache`, so `inspect.getsource` finds it), which gives it a distinct
-code object and distinct source, so zygote_py's compile cache cannot return an earlier result.
+Each repeat builds a new function from source text under a new name and a new file name. The
+text is registered in `linecache`, so `inspect.getsource` finds it. Each function then has a
+distinct code object and distinct source, so zygote_py's compile cache cannot return an earlier
+result.
 The timed call is `zygote_py.differentiable(f)`, which transforms and compiles the function at
 decoration time without running it. Targets: under 10 ms and 50 ms.
 """

@@ -12,7 +12,7 @@ Each workload module defines:
   jax.numpy) and `torch_loss(torch, *params, *data)` for PyTorch;
 - optionally `UNSUPPORTED`, a dict of library name to the reason it cannot run the workload.
 
-Gradients are taken with respect to `params` only; `data` holds constants such as a batch.
+Gradients are taken with respect to `params` only; `data` contains constants such as a batch.
 """
 
 import dataclasses
