@@ -98,6 +98,7 @@ CASES = [
     (p.accumulate_indexing, (vec(6),)),
     (p.reassigns_parameter, (vec(3), True)),
     (p.reassigns_parameter, (vec(3), False)),
+    (p.scatter_add, (vec(3),)),
 ]
 
 

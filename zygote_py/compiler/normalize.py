@@ -85,6 +85,17 @@ class Normalizer:
             self.mutating_call(value, result=None)
             return
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "at" and len(value.args) >= 2 \
+                and isinstance(value.args[0], gast.Name):
+            # np.add.at(x, index, v) writes into x: a copy on write, like x[index] += v.
+            destination = value.args[0].id
+            ufunc = self.atom(value.func.value)
+            args, keywords = self.call_arguments(value)
+            self.assign(destination, gast.Call(func=marker_attr("ufunc_at"),
+                                               args=[args[0], ufunc] + args[1:],
+                                               keywords=keywords))
+            return
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "copyto" and value.args \
                 and isinstance(value.args[0], gast.Name):
             # np.copyto(dst, src) writes into dst: a copy on write like x[...] = src.

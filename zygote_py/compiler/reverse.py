@@ -23,7 +23,8 @@ OPERATOR_NAMES = {
 }
 
 # Runtime helpers that are rules themselves: their back returns one entry per argument.
-RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "copyto"})
+RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "copyto",
+                           "ufunc_at"})
 
 
 def _assign(target, value):

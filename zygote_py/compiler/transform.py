@@ -187,7 +187,7 @@ def _mutated_name(stmt):
     if not isinstance(stmt, gast.Assign):
         return None
     value = stmt.value
-    if marker_name(value) in ("setitem", "append", "mutating_call", "copyto"):
+    if marker_name(value) in ("setitem", "append", "mutating_call", "copyto", "ufunc_at"):
         return value.args[0].id
     return None
 

@@ -132,6 +132,26 @@ def copyto(destination, source, casting="same_kind", where=True):
     return y, copyto_back
 
 
+def ufunc_at(x, ufunc, index, v=None):
+    """`np.add.at(x, index, v)` (or `np.subtract.at`) on a copy of `x`."""
+    if ufunc not in (np.add, np.subtract):
+        from ..errors import MutationError
+
+        raise MutationError(f"{ufunc.__name__}.at changes an array in place and has no "
+                            "gradient rule; only np.add.at and np.subtract.at are supported")
+    y = np.array(x, copy=True)
+    ufunc.at(y, index, v)
+    sign = 1 if ufunc is np.add else -1
+
+    def ufunc_at_back(dy):
+        dy = _dense(dy)
+        gathered = np.asarray(dy)[index] * sign
+        dv = unbroadcast(gathered, v) if np.ndim(v) else unbroadcast(np.sum(gathered), v)
+        return unbroadcast(dy, x), None, None, dv
+
+    return y, ufunc_at_back
+
+
 def _is_scalar_like(v):
     return np.ndim(v) == 0
 

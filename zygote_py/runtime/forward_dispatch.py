@@ -169,7 +169,9 @@ def _from_reverse_rule(rule, args, dargs, kwargs):
     y, back = rule(*args, **kwargs)
     if back is None:
         return y, None
-    seed = _zeros_like_output(y)
+    # The pullback is linear in its cotangent, but rules mask out exact zeros (the zero
+    # cotangent convention), so it is linearized around ones rather than zeros.
+    seed = _ones_like_output(y)
     grads, back_of_back = dispatch.call(back, seed)
     cotangent = tuple(dargs) + (None,) * max(0, len(grads) - len(dargs)) \
         if isinstance(grads, tuple) else dargs
@@ -179,15 +181,15 @@ def _from_reverse_rule(rule, args, dargs, kwargs):
     return y, densify(result[1])
 
 
-def _zeros_like_output(y):
+def _ones_like_output(y):
     if isinstance(y, tuple):
-        return tuple(_zeros_like_output(v) for v in y)
+        return tuple(_ones_like_output(v) for v in y)
     if isinstance(y, list):
-        return [_zeros_like_output(v) for v in y]
+        return [_ones_like_output(v) for v in y]
     if isinstance(y, np.ndarray):
-        return np.zeros_like(y) if np.issubdtype(y.dtype, np.inexact) else None
+        return np.ones_like(y) if np.issubdtype(y.dtype, np.inexact) else None
     if isinstance(y, (float, np.floating)):
-        return type(y)(0)
+        return type(y)(1)
     return None
 
 
@@ -505,6 +507,16 @@ def copyto(destination, ddestination, source, dsource, *rest):
     base = np.zeros_like(y) if ddestination is None else np.broadcast_to(ddestination, y.shape)
     new = np.zeros_like(y) if dsource is None else np.broadcast_to(dsource, y.shape)
     return y, np.where(where, new, base)
+
+
+def ufunc_at(x, dx, ufunc, dufunc, index, dindex, value, dvalue, keywords):
+    y = containers.ufunc_at(x, ufunc, index, value)[0]
+    if dx is None and dvalue is None:
+        return y, None
+    tangent = np.zeros_like(y) if dx is None else np.array(np.broadcast_to(densify(dx), y.shape))
+    if dvalue is not None:
+        ufunc.at(tangent, index, dvalue)
+    return y, tangent
 
 
 def mutating_call(obj, dobj, name, dname, *rest):

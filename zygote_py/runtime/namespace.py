@@ -3,12 +3,12 @@
 from .accumulate import accumulate, densify
 from .containers import (append, copyto, build_dict, build_sequence, closure_cotangent, dict_cotangent,
                          field_cotangent, iterate, mutating_call, sequence_cotangent, setitem,
-                         unpack)
+                         ufunc_at, unpack)
 from .dispatch import call, call_method, call_method_packed, call_packed
 from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 from .params import implicit_accumulate
 
 __all__ = ["accumulate", "densify", "append", "copyto", "build_dict", "build_sequence",
            "closure_cotangent", "dict_cotangent", "field_cotangent", "iterate", "mutating_call",
-           "sequence_cotangent", "setitem", "unpack", "call", "call_method",
+           "sequence_cotangent", "setitem", "ufunc_at", "unpack", "call", "call_method",
            "call_method_packed", "call_packed", "getattr", "implicit_accumulate"]
