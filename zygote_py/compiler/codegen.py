@@ -54,7 +54,7 @@ def build(node, user_fn, bindings, filename, first_line):
     then makes a function that also shares `user_fn`'s globals and closure cells.
     """
     user_code = user_fn.__code__
-    free_names = list(user_code.co_freevars) + list(bindings)
+    free_names = list(dict.fromkeys(list(user_code.co_freevars) + list(bindings)))
     factory_args = gast.arguments(
         args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
               for n in free_names],
@@ -99,8 +99,8 @@ def _remember_generated(node, code, filename):
 
 def bind(inner_code, binding_cells, user_fn):
     """Make a function of `inner_code` that reads `user_fn`'s globals and closure cells."""
-    cells = dict(binding_cells)
-    cells.update(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+    cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+    cells.update(binding_cells)
     closure = tuple(cells[name] for name in inner_code.co_freevars)
     fn = types.FunctionType(inner_code, user_fn.__globals__, inner_code.co_name,
                             user_fn.__defaults__, closure)

@@ -50,6 +50,12 @@ def _tuple(elts):
 
 class Forward:
     def __init__(self, parsed, namer, activity, params, free_names):
+        # Forward mode over generated forward code meets a parameter of this name already.
+        self.tangents_name = TANGENTS
+        level = 1
+        while self.tangents_name in params:
+            level += 1
+            self.tangents_name = f"{TANGENTS}{level}"
         self.parsed = parsed
         self.namer = namer
         self.activity = activity
@@ -73,13 +79,18 @@ class Forward:
         for name in list(self.params) + sorted(self.free_names):
             if self.activity.is_active_name(name):
                 prologue.append(_assign(self.namer.gradient(name), _call(
-                    gast.Attribute(value=load(TANGENTS), attr="get", ctx=gast.Load()),
+                    gast.Attribute(value=load(self.tangents_name), attr="get", ctx=gast.Load()),
                     const(name))))
         body = self.block(node.body)
+        # A variable assigned in one branch only still has a tangent (None) everywhere, so
+        # a closure or a later read never meets an unbound tangent.
+        for name in sorted(self.assigned - set(self.params) - set(self.free_names)):
+            if self.activity.is_active_name(name):
+                prologue.append(_assign(self.namer.gradient(name), const(None)))
         args = node.args
         new_args = gast.arguments(
             args=args.args, posonlyargs=args.posonlyargs, vararg=args.vararg,
-            kwonlyargs=args.kwonlyargs + [gast.Name(id=TANGENTS, ctx=gast.Param(),
+            kwonlyargs=args.kwonlyargs + [gast.Name(id=self.tangents_name, ctx=gast.Param(),
                                                    annotation=None, type_comment=None)],
             kw_defaults=args.kw_defaults + [None], kwarg=args.kwarg, defaults=args.defaults)
         stem = node.name if node.name != "<lambda>" else "lambda"
@@ -235,7 +246,8 @@ class Forward:
 
 
 class ForwardTransformed:
-    def __init__(self, code, binding_cells, source, param_names, free_names):
+    def __init__(self, code, binding_cells, source, param_names, free_names, tangents_name):
+        self.tangents_name = tangents_name
         self.code = code
         self.binding_cells = binding_cells
         self.source = source
@@ -282,7 +294,7 @@ def transform_forward(fn, runtime):
     text = codegen.render(generated)
     code, cells = codegen.build(generated, fn, {FORWARD_RUNTIME: runtime}, parsed.filename,
                                 getattr(node, "lineno", None) or fn.__code__.co_firstlineno)
-    return ForwardTransformed(code, cells, text, params, free_names)
+    return ForwardTransformed(code, cells, text, params, free_names, forward.tangents_name)
 
 
 def forward_source(fn):

@@ -117,6 +117,92 @@ def call(f, df, args, dargs, kwargs, dkwargs):
         "transform; register a gradient rule with @zygote_py.adjoint")
 
 
+def _call_tangent_rule(args, dargs, kwargs):
+    """Forward mode over `call` itself: the tangent of a JVP, for nested forward mode.
+
+    The JVP form of a Python function is generated Python, so its own tangent comes from
+    transforming that code again; a primitive's JVP goes through `_from_reverse_rule`, which
+    is plain Python too.
+    """
+    f, df, fargs, dfargs, fkwargs, dfkwargs = args
+    tangents = tuple(dargs) + (None,) * (6 - len(dargs))
+    tf, tdf, tfargs, tdfargs, tfkwargs, tdfkwargs = tangents
+    if tfargs is None and tdfargs is None and tdf is None:
+        return call(f, df, fargs, dfargs, fkwargs, dfkwargs), None
+    if registry.is_non_differentiable(f):
+        return call(f, df, fargs, dfargs, fkwargs, dfkwargs), None
+    tfargs = tfargs if tfargs is not None else (None,) * len(fargs)
+    tdfargs = tdfargs if tdfargs is not None else (None,) * len(dfargs)
+    rule = _lookup(_forward_rules, f)
+    reverse_rule = registry.lookup_rule(f)
+    if rule is None and reverse_rule is not None and not registry.is_non_differentiable(f):
+        return call(_from_reverse_rule, None, (reverse_rule, fargs, dfargs, fkwargs),
+                    (None, tfargs, tdfargs, None), {}, {})
+    if rule is None and isinstance(f, types.FunctionType):
+        info, jvp_fn = forward_transformed(f)
+        bound = _bind_tangents(f, info, fargs, dfargs, fkwargs, dfkwargs or {})
+        bound_tangents = _bind_tangents(f, info, fargs, tdfargs, fkwargs, {})
+        if isinstance(df, Structural):
+            bound.update({n: df[n] for n in info.free_names if df[n] is not None})
+        return call(jvp_fn, tdf if isinstance(tdf, Structural) else None, fargs, tfargs,
+                    {**fkwargs, info.tangents_name: bound},
+                    {**(tfkwargs or {}), info.tangents_name: bound_tangents})
+    if f is call:
+        return _call_tangent_rule(*_lower_call_of_call(fargs, dfargs, tfargs, tdfargs), {})
+    if rule is not None and getattr(rule, "zp_linear", False):
+        value = call(f, df, fargs, dfargs, fkwargs, dfkwargs)
+        tangent_value = call(f, None, tfargs, tdfargs, fkwargs, {})
+        return value, tangent_value
+    raise MissingRuleError(
+        f"derivatives of order three or more through {dispatch._describe(f)} are not "
+        "supported; differentiate a plain Python function instead")
+
+
+def _lower_call_of_call(fargs, dfargs, tfargs, tdfargs):
+    """Rewrite the tangent of `call(g, ...)` run by `call` as a tangent of a plain call.
+
+    `call(g, dg, ga, dga, gk, dgk)` equals a call of g's generated JVP form (or of
+    `_from_reverse_rule` for a primitive), so one more level of forward mode is that call's
+    own tangent. Returns the `(args, dargs)` of `_call_tangent_rule` for it.
+    """
+    def padded(values):
+        values = tuple(values) if values is not None else ()
+        return values + (None,) * (6 - len(values))
+
+    g, dg, ga, dga, gk, dgk = padded(fargs)
+    tg, tdg, tga, tdga, tgk, tdgk = padded(dfargs)
+    sg, sdg, sga, sdga, sgk, sdgk = padded(tfargs)
+    stg, stdg, stga, stdga, stgk, stdgk = padded(tdfargs)
+    none_args = (None,) * len(ga)
+    dga, tga, sga, stga = (v if v is not None else none_args for v in (dga, tga, sga, stga))
+    tdga = tdga if tdga is not None else none_args
+    sdga = sdga if sdga is not None else none_args
+    stdga = stdga if stdga is not None else none_args
+    gk = gk or {}
+    reverse_rule = registry.lookup_rule(g)
+    if _lookup(_forward_rules, g) is None and reverse_rule is not None:
+        return ((_from_reverse_rule, None, (reverse_rule, ga, dga, gk), (None, tga, tdga, None),
+                 {}, {}),
+                (None, None, (None, sga, sdga, None), (None, stga, stdga, None), {}, {}))
+    if isinstance(g, types.FunctionType) and _lookup(_forward_rules, g) is None:
+        info, jvp_fn = forward_transformed(g)
+
+        def bind(tangents, closure):
+            bound = _bind_tangents(g, info, ga, tangents, gk, {})
+            if isinstance(closure, Structural):
+                bound.update({n: closure[n] for n in info.free_names if closure[n] is not None})
+            return bound
+
+        name = info.tangents_name
+        return ((jvp_fn, tdg, ga, tga, {**gk, name: bind(dga, dg)},
+                 {**(tgk or {}), name: bind(tdga, tdg)}),
+                (None, stdg, sga, stga, {**(sgk or {}), name: bind(sdga, sdg)},
+                 {**(stgk or {}), name: bind(stdga, stdg)}))
+    raise MissingRuleError(
+        f"derivatives of order three or more through {dispatch._describe(g)} are not "
+        "supported; differentiate a plain Python function instead")
+
+
 def _call_python_or_any(fn, df, args, dargs, kwargs, dkwargs):
     if isinstance(fn, types.FunctionType):
         return _call_python(fn, None, args, dargs, kwargs, dkwargs)
@@ -134,7 +220,7 @@ def _call_python(fn, df, args, dargs, kwargs, dkwargs):
         for name in info.free_names:
             if df[name] is not None:
                 tangents[name] = df[name]
-    return jvp_fn(*args, __zp_tangents=tangents, **kwargs)
+    return jvp_fn(*args, **{info.tangents_name: tangents}, **kwargs)
 
 
 def _bind_tangents(fn, info, args, dargs, kwargs, dkwargs):
@@ -330,19 +416,18 @@ def _truediv(a, b, da, db):
 
 
 def _pow(a, b, da, db):
+    from ..rules.builtins import power_derivative
+
     y = a ** b
     first = None
     if da is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            local = b * np.power(a, b - 1) if not (np.ndim(b) == 0 and b == 0) else 0 * a
+        local = power_derivative(a, b)
         first = da * local
         if not np.all(np.isfinite(local)):
             first = np.where(da == 0, 0 * local, first)
     second = None
     if db is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = np.log(np.where(a == 0, 1, a))
-        second = db * y * log_a
+        second = db * y * np.log(np.abs(np.where(a == 0, 1, a)))
     return y, _sum_tangents(first, second)
 
 
@@ -565,6 +650,7 @@ def _linear(fn, positions):
                 tangent_args[i] = dargs[i] if i < len(dargs) else None
         return y, fn(*tangent_args, **kwargs)
 
+    linear_rule.zp_linear = True
     return linear_rule
 
 
@@ -578,6 +664,46 @@ register_forward_rule(containers.dict_cotangent, _linear(containers.dict_cotange
 register_forward_rule(containers.field_cotangent, _linear(containers.field_cotangent, (0,)))
 register_forward_rule(containers.closure_cotangent, _linear(containers.closure_cotangent, (1,)))
 register_forward_rule(containers._dense, _linear(containers._dense, (0,)))
+
+
+register_forward_rule(call, _call_tangent_rule)
+
+
+def _sequence_rule(kind):
+    def sequence_rule(args, dargs, kwargs):
+        y = kind(*args)
+        if not args or dargs[0] is None:
+            return y, None
+        return y, kind(densify(dargs[0]))
+
+    return sequence_rule
+
+
+register_forward_rule(tuple, _sequence_rule(tuple))
+register_forward_rule(list, _sequence_rule(list))
+
+
+@register_forward_rule(zip)
+def _zip_rule(args, dargs, kwargs):
+    y = list(zip(*args, **kwargs))
+    if _all_none(dargs):
+        return y, None
+    columns = [densify(t) if t is not None else [None] * len(a) for a, t in zip(args, dargs)]
+    return y, list(zip(*columns))
+
+
+@register_forward_rule(enumerate)
+def _enumerate_rule(args, dargs, kwargs):
+    y = list(enumerate(*args, **kwargs))
+    if dargs[0] is None:
+        return y, None
+    return y, [(None, t) for t in densify(dargs[0])]
+
+
+@register_forward_rule(reversed)
+def _reversed_rule(args, dargs, kwargs):
+    y = list(reversed(args[0]))
+    return y, None if dargs[0] is None else list(reversed(list(densify(dargs[0]))))
 
 
 @register_forward_rule(namespace.implicit_accumulate)
@@ -600,7 +726,9 @@ def _dispatch_call_rule(args, dargs, kwargs):
         return (f(*fargs, **kwargs), None), None
     if isinstance(f, types.FunctionType):
         info, pullback = dispatch.transformed(f)
-        (y, back), (dy, dback) = _pair(call(pullback, None, fargs, dfargs, kwargs, {}))
+        # The pullback form reads the same captured variables as f, so f's closure tangent
+        # is the pullback's too.
+        (y, back), (dy, dback) = _pair(call(pullback, dargs[0], fargs, dfargs, kwargs, {}))
         return (y, _FunctionBack(back, fargs, kwargs, info)), (dy, Structural({"back": dback}))
     raise MissingRuleError(
         f"second derivatives through a call of {dispatch._describe(f)} are not supported; "
