@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from . import numpy_elementwise, numpy_indexing, numpy_linalg, numpy_reductions, numpy_shape
 from .registry import register_non_differentiable, register_non_differentiable_methods
 
 QUERIES = [
@@ -76,6 +77,26 @@ MATH_FUNCTIONS = [
 ]
 
 
+# Helpers of the rules that return only shapes, axes, masks, subscripts or parsed arguments.
+# Registering them lets the compiler call them as they are when it differentiates a pullback
+# (for second derivatives) instead of transforming their string and shape handling.
+RULE_HELPERS = [
+    numpy_elementwise.nested_shape,
+    numpy_reductions.normalize_axes, numpy_reductions.keepdims_shape,
+    numpy_reductions.bind_arguments, numpy_reductions.reduction_frame,
+    numpy_reductions.where_mask, numpy_reductions.flag, numpy_reductions.passed,
+    numpy_reductions.ufunc_reduce_frame,
+    numpy_shape.axis_permutation, numpy_shape.inverse_permutation, numpy_shape.reshape_order,
+    numpy_shape.normalize_permutation,
+    numpy_indexing.wrapped_indices, numpy_indexing.along_axis_index,
+    numpy_indexing.sort_permutation,
+    numpy_linalg.einsum_subscripts, numpy_linalg.einsum_gradient_plan,
+    numpy_linalg.unused_letters, numpy_linalg.sublist_letters, numpy_linalg.dot_subscripts,
+    numpy_linalg.inner_subscripts, numpy_linalg.kron_subscripts,
+    numpy_linalg.tensordot_subscripts,
+]
+
+
 def random_module_callables():
     """Return every public callable of `np.random`: functions, the global RandomState's
     methods (np.random.normal, ...) and the generator classes."""
@@ -103,6 +124,7 @@ register_non_differentiable(*NAN_TESTS)
 register_non_differentiable(*COUNTING)
 register_non_differentiable(*PYTHON_BUILTINS)
 register_non_differentiable(*MATH_FUNCTIONS)
+register_non_differentiable(*RULE_HELPERS)
 register_non_differentiable(*random_module_callables())
 
 register_non_differentiable_methods(np.random.Generator, *public_methods(np.random.Generator))

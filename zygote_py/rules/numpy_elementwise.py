@@ -4,8 +4,8 @@ trigonometry, comparisons that select (maximum, clip, where) and complex parts.
 Every cotangent goes through `unbroadcast`, which sums the axes that broadcasting added and
 casts to the primal's dtype. Where a local derivative is infinite or undefined (sqrt, log,
 arcsin at the edge of their domain), a zero incoming cotangent gives a zero gradient. The
-derivative is evaluated at a safe point under `np.where(dy == 0, ...)`, so a value that a
-later `np.where` masks out never turns the gradient into `nan`. docs/conventions.md lists
+derivative is evaluated at a safe point under `np.where(dy == 0 & singular, ...)`, so a
+value that a later `np.where` masks out never turns the gradient into `nan`. docs/conventions.md lists
 these conventions with examples.
 """
 
@@ -72,9 +72,17 @@ def conj_if_complex(a):
     return a
 
 
-def zero_where_no_cotangent(dy, value):
-    """Return `value` where `dy` is nonzero and an exact zero elsewhere."""
-    return np.where(dy == 0, 0, value)
+def unused_singularity(dy, singular):
+    """Return the places where a zero cotangent meets a singular point of the derivative.
+
+    Singular points are where the derivative is infinite or undefined, outside the domain
+    (where the primal is NaN) included.
+
+    Only these places get a gradient of exactly 0. Elsewhere the pullback stays linear in
+    `dy`, which forward mode over a pullback relies on: it differentiates the pullback at a
+    zero cotangent.
+    """
+    return singular & (dy == 0)
 
 
 # Sums and products -----------------------------------------------------------------------
@@ -151,9 +159,10 @@ def reciprocal_rule(x, /, **kwargs):
 
     def reciprocal_back(dy):
         # -1/x**2 is infinite at 0, where y is inf as well.
-        safe_y = np.where(dy == 0, 0, y)
+        skip = unused_singularity(dy, x == 0)
+        safe_y = np.where(skip, 0, y)
         slope = conj_if_complex(safe_y * safe_y)
-        return (unbroadcast(zero_where_no_cotangent(dy, np.negative(dy) * slope), x),)
+        return (unbroadcast(np.where(skip, 0, np.negative(dy) * slope), x),)
 
     return y, reciprocal_back
 
@@ -177,8 +186,9 @@ def sqrt_rule(x, /, **kwargs):
 
     def sqrt_back(dy):
         # 1/(2 sqrt(x)) is infinite at x = 0, so a zero cotangent must give 0 there.
-        safe_y = np.where(dy == 0, 1, y)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (2 * conj_if_complex(safe_y))), x),)
+        skip = unused_singularity(dy, (y == 0) | np.isnan(y))
+        safe_y = np.where(skip, 1, y)
+        return (unbroadcast(np.where(skip, 0, dy / (2 * conj_if_complex(safe_y))), x),)
 
     return y, sqrt_back
 
@@ -188,8 +198,9 @@ def cbrt_rule(x, /, **kwargs):
     y = np.cbrt(x, **kwargs)
 
     def cbrt_back(dy):
-        safe_y = np.where(dy == 0, 1, y)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (3 * safe_y * safe_y)), x),)
+        skip = unused_singularity(dy, y == 0)
+        safe_y = np.where(skip, 1, y)
+        return (unbroadcast(np.where(skip, 0, dy / (3 * safe_y * safe_y)), x),)
 
     return y, cbrt_back
 
@@ -221,7 +232,7 @@ def power_cotangents(dy, x1, x2, y):
     it uses `log|x1|`, the derivative of the real extension `|x1| ** x2 * cos(pi * x2)` at
     the integer exponents where a negative base is defined. A complex base uses `log(x1)`.
     """
-    skip_base = (dy == 0) | (x2 == 0)
+    skip_base = (x2 == 0) | unused_singularity(dy, (x1 == 0) | np.isnan(y))
     safe_base = np.where(skip_base, 1, x1)
     dx1 = np.where(skip_base, 0, dy * conj_if_complex(x2 * safe_base ** (x2 - 1)))
     dx2 = None
@@ -230,7 +241,7 @@ def power_cotangents(dy, x1, x2, y):
         nonzero_base = np.where(zero_base, 1, x1)
         log_base = np.log(nonzero_base) if np.iscomplexobj(nonzero_base) else \
             np.log(np.abs(nonzero_base))
-        dx2 = np.where(zero_base | (dy == 0), 0, dy * conj_if_complex(y * log_base))
+        dx2 = np.where(zero_base, 0, dy * conj_if_complex(y * log_base))
     return unbroadcast(dx1, x1), unbroadcast(dx2, x2)
 
 
@@ -332,8 +343,9 @@ def log_rule(x, /, **kwargs):
     y = np.log(x, **kwargs)
 
     def log_back(dy):
-        safe_x = np.where(dy == 0, 1, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / conj_if_complex(safe_x)), x),)
+        skip = unused_singularity(dy, (x == 0) | np.isnan(y))
+        safe_x = np.where(skip, 1, x)
+        return (unbroadcast(np.where(skip, 0, dy / conj_if_complex(safe_x)), x),)
 
     return y, log_back
 
@@ -343,8 +355,9 @@ def log2_rule(x, /, **kwargs):
     y = np.log2(x, **kwargs)
 
     def log2_back(dy):
-        safe_x = np.where(dy == 0, 1, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (safe_x * LOG2)), x),)
+        skip = unused_singularity(dy, (x == 0) | np.isnan(y))
+        safe_x = np.where(skip, 1, x)
+        return (unbroadcast(np.where(skip, 0, dy / (safe_x * LOG2)), x),)
 
     return y, log2_back
 
@@ -354,8 +367,9 @@ def log10_rule(x, /, **kwargs):
     y = np.log10(x, **kwargs)
 
     def log10_back(dy):
-        safe_x = np.where(dy == 0, 1, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (safe_x * LOG10)), x),)
+        skip = unused_singularity(dy, (x == 0) | np.isnan(y))
+        safe_x = np.where(skip, 1, x)
+        return (unbroadcast(np.where(skip, 0, dy / (safe_x * LOG10)), x),)
 
     return y, log10_back
 
@@ -365,8 +379,9 @@ def log1p_rule(x, /, **kwargs):
     y = np.log1p(x, **kwargs)
 
     def log1p_back(dy):
-        safe_x = np.where(dy == 0, 0, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / conj_if_complex(1 + safe_x)), x),)
+        skip = unused_singularity(dy, (x == -1) | np.isnan(y))
+        safe_x = np.where(skip, 0, x)
+        return (unbroadcast(np.where(skip, 0, dy / conj_if_complex(1 + safe_x)), x),)
 
     return y, log1p_back
 
@@ -429,8 +444,9 @@ def arcsin_rule(x, /, **kwargs):
 
     def arcsin_back(dy):
         # 1/sqrt(1 - x**2) is infinite at x = +-1.
-        safe_x = np.where(dy == 0, 0, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / np.sqrt(1 - safe_x * safe_x)), x),)
+        skip = unused_singularity(dy, (np.abs(x) == 1) | np.isnan(y))
+        safe_x = np.where(skip, 0, x)
+        return (unbroadcast(np.where(skip, 0, dy / np.sqrt(1 - safe_x * safe_x)), x),)
 
     return y, arcsin_back
 
@@ -439,9 +455,10 @@ def arccos_rule(x, /, **kwargs):
     y = np.arccos(x, **kwargs)
 
     def arccos_back(dy):
-        safe_x = np.where(dy == 0, 0, x)
+        skip = unused_singularity(dy, (np.abs(x) == 1) | np.isnan(y))
+        safe_x = np.where(skip, 0, x)
         slope = np.negative(dy) / np.sqrt(1 - safe_x * safe_x)
-        return (unbroadcast(zero_where_no_cotangent(dy, slope), x),)
+        return (unbroadcast(np.where(skip, 0, slope), x),)
 
     return y, arccos_back
 
@@ -461,7 +478,7 @@ def arctan2_rule(x1, x2, /, **kwargs):
     def arctan2_back(dy):
         # The angle has no derivative at the origin, so both cotangents are 0 there.
         radius2 = x1 * x1 + x2 * x2
-        at_origin = (radius2 == 0) | (dy == 0)
+        at_origin = radius2 == 0
         scale = np.where(at_origin, 0, dy / np.where(at_origin, 1, radius2))
         return unbroadcast(scale * x2, x1), unbroadcast(np.negative(scale) * x1, x2)
 
@@ -512,8 +529,9 @@ def arccosh_rule(x, /, **kwargs):
 
     def arccosh_back(dy):
         # 1/sqrt(x**2 - 1) is infinite at x = 1. The safe point 2 lies inside the domain.
-        safe_x = np.where(dy == 0, 2, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / np.sqrt(safe_x * safe_x - 1)), x),)
+        skip = unused_singularity(dy, (x == 1) | np.isnan(y))
+        safe_x = np.where(skip, 2, x)
+        return (unbroadcast(np.where(skip, 0, dy / np.sqrt(safe_x * safe_x - 1)), x),)
 
     return y, arccosh_back
 
@@ -522,8 +540,9 @@ def arctanh_rule(x, /, **kwargs):
     y = np.arctanh(x, **kwargs)
 
     def arctanh_back(dy):
-        safe_x = np.where(dy == 0, 0, x)
-        return (unbroadcast(zero_where_no_cotangent(dy, dy / (1 - safe_x * safe_x)), x),)
+        skip = unused_singularity(dy, (np.abs(x) == 1) | np.isnan(y))
+        safe_x = np.where(skip, 0, x)
+        return (unbroadcast(np.where(skip, 0, dy / (1 - safe_x * safe_x)), x),)
 
     return y, arctanh_back
 
@@ -543,7 +562,7 @@ def hypot_rule(x1, x2, /, **kwargs):
 
     def hypot_back(dy):
         # At the origin the gradient is 0, as for the norm of a zero vector.
-        at_origin = (y == 0) | (dy == 0)
+        at_origin = y == 0
         scale = np.where(at_origin, 0, dy / np.where(at_origin, 1, y))
         return unbroadcast(scale * x1, x1), unbroadcast(scale * x2, x2)
 

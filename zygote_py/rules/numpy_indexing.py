@@ -165,10 +165,17 @@ def sort_permutation(a, axis):
 
 
 @register_rule(np.sort)
-def sort_rule(a, axis=-1, kind=None, order=None, **kwargs):
-    y = np.sort(a, axis, kind, order, **kwargs)
-    # The gradient follows a stable permutation, so equal elements keep their order.
+def sort_rule(a, axis=-1, kind=None, order=None, *, stable=None):
+    if order is not None:
+        raise NotImplementedError("the gradient of np.sort with order= (structured arrays) is "
+                                  "not implemented")
+    # The gradient follows a stable permutation, so equal elements keep their order. The
+    # sorted values come from that permutation too: they equal np.sort's for every kind.
     permutation = sort_permutation(a, axis)
+    if axis is None:
+        y = np.take(np.ravel(a), permutation)
+    else:
+        y = np.take_along_axis(np.asarray(a), permutation, axis)
 
     def sort_back(dy):
         return (take_along_axis_cotangent(dy, a, permutation, axis),)

@@ -88,14 +88,18 @@ def dot_cotangents(dy, a, b):
     if b_ndim <= 2:
         # dot and matmul agree when b has at most two axes.
         return matmul_cotangents(dy, a, b)
-    letters = iter(string.ascii_letters)
-    a_subs = "".join(next(letters) for _ in range(a_ndim))
-    b_subs = "".join(next(letters) for _ in range(b_ndim - 2))
-    contracted = a_subs[-1]
-    last = next(letters)
-    b_subs = b_subs + contracted + last
+    input_subs, output = dot_subscripts(a_ndim, b_ndim)
+    return einsum_cotangents(dy, input_subs, output, [a, b])
+
+
+def dot_subscripts(a_ndim, b_ndim):
+    """Return the einsum subscripts of `np.dot` for operands with these numbers of axes."""
+    letters = string.ascii_letters
+    a_subs = letters[:a_ndim]
+    last = letters[a_ndim + b_ndim - 2]
+    b_subs = letters[a_ndim:a_ndim + b_ndim - 2] + a_subs[-1] + last
     output = a_subs[:-1] + b_subs[:-2] + last
-    return einsum_cotangents(dy, [a_subs, b_subs], output, [a, b])
+    return [a_subs, b_subs], output
 
 
 @register_rule(np.dot)
@@ -142,14 +146,18 @@ def inner_rule(a, b, /):
     def inner_back(dy):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             return dot_cotangents(dy, a, b)
-        letters = iter(string.ascii_letters)
-        contracted = next(letters)
-        a_free = "".join(next(letters) for _ in range(np.ndim(a) - 1))
-        b_free = "".join(next(letters) for _ in range(np.ndim(b) - 1))
-        return einsum_cotangents(dy, [a_free + contracted, b_free + contracted],
-                                 a_free + b_free, [a, b])
+        input_subs, output = inner_subscripts(np.ndim(a), np.ndim(b))
+        return einsum_cotangents(dy, input_subs, output, [a, b])
 
     return y, inner_back
+
+
+def inner_subscripts(a_ndim, b_ndim):
+    """Return the einsum subscripts of `np.inner`, which contracts the last axes."""
+    letters = string.ascii_letters
+    a_free = letters[1:a_ndim]
+    b_free = letters[a_ndim:a_ndim + b_ndim - 1]
+    return [a_free + "a", b_free + "a"], a_free + b_free
 
 
 def outer_rule(a, b, /, *args, **kwargs):
@@ -216,16 +224,16 @@ def multi_dot_rule(arrays, *, out=None):
 # einsum -----------------------------------------------------------------------------------
 
 
-def einsum_operands(args):
-    """Return `(input subscripts, output subscripts, operands, operand positions)`.
+def einsum_subscripts(args):
+    """Return `(input subscripts, output subscripts, operand positions, spare letters)`.
 
     Accepts both the string form `einsum("ij,jk->ik", a, b)` and the sublist form
     `einsum(a, [0, 1], b, [1, 2], [0, 2])`, and returns explicit subscripts with every
-    ellipsis replaced by letters, so the pullback can build contractions of its own.
+    ellipsis replaced by letters, so the pullback can build contractions of its own. Returns
+    strings and positions only, so it is registered as non-differentiable.
     """
     if isinstance(args[0], str):
         subscripts = args[0].replace(" ", "")
-        operands = list(args[1:])
         positions = list(range(1, len(args)))
         if "->" in subscripts:
             inputs, output = subscripts.split("->")
@@ -233,26 +241,21 @@ def einsum_operands(args):
             inputs, output = subscripts, None
         input_subs = inputs.split(",")
     else:
-        operands = list(args[0::2])
-        sublists = list(args[1::2])
-        positions = list(range(0, len(args), 2))
-        output = None
-        if len(args) % 2 == 1:
-            operands = operands[:-1]
-            positions = positions[:-1]
-            output = sublist_letters(args[-1])
-        input_subs = [sublist_letters(s) for s in sublists]
+        positions = list(range(0, len(args) - 1, 2))
+        output = sublist_letters(args[-1]) if len(args) % 2 == 1 else None
+        input_subs = [sublist_letters(args[p + 1]) for p in positions]
+    ndims = [np.ndim(args[p]) for p in positions]
     used = set("".join(input_subs) + (output or ""))
     free = [c for c in string.ascii_letters if c not in used]
     ellipsis_ndim = 0
-    for sub, x in zip(input_subs, operands):
+    for sub, ndim in zip(input_subs, ndims):
         if "..." in sub:
-            ellipsis_ndim = max(ellipsis_ndim, np.ndim(x) - (len(sub) - 3))
+            ellipsis_ndim = max(ellipsis_ndim, ndim - (len(sub) - 3))
     ellipsis_letters = "".join(free[:ellipsis_ndim])
     expanded = []
-    for sub, x in zip(input_subs, operands):
+    for sub, ndim in zip(input_subs, ndims):
         if "..." in sub:
-            count = np.ndim(x) - (len(sub) - 3)
+            count = ndim - (len(sub) - 3)
             sub = sub.replace("...", ellipsis_letters[ellipsis_ndim - count:])
         expanded.append(sub)
     if output is None:
@@ -263,7 +266,7 @@ def einsum_operands(args):
         output = ellipsis_letters + "".join(once)
     else:
         output = output.replace("...", ellipsis_letters)
-    return expanded, output, operands, positions, free[ellipsis_ndim:]
+    return expanded, output, positions, free[ellipsis_ndim:]
 
 
 def sublist_letters(sublist):
@@ -276,68 +279,85 @@ def sublist_letters(sublist):
 def einsum_cotangents(dy, input_subs, output, operands, spare_letters=None):
     """Return the cotangent of every operand of an einsum with explicit subscripts."""
     if spare_letters is None:
-        used = set("".join(input_subs) + output)
-        spare_letters = [c for c in string.ascii_letters if c not in used]
+        spare_letters = unused_letters(input_subs, output)
     return tuple(einsum_operand_cotangent(dy, i, input_subs, output, operands, spare_letters)
                  for i in range(len(operands)))
+
+
+def unused_letters(input_subs, output):
+    used = set("".join(input_subs) + output)
+    return [c for c in string.ascii_letters if c not in used]
+
+
+def einsum_gradient_plan(i, input_subs, output, spare_letters):
+    """Return the contractions that give the cotangent of operand `i` of an einsum.
+
+    The result is `(spec, missing, label_axes, diagonal_spec, diagonal_axes)`: `spec`
+    contracts dy with the other operands onto the labels of operand i that appear elsewhere.
+    The labels that meet only operand i were summed over, so each of their entries gets all
+    of dy: `missing` lists where to insert those axes. `label_axes` gives, for each distinct
+    label, the axis of operand i that carries it. When a label repeats (a trace or a
+    diagonal), `diagonal_spec` spreads the result onto the diagonal with one identity matrix
+    per repeat, sized like the operand axes in `diagonal_axes`. Returns strings and positions
+    only, so it is registered as non-differentiable.
+    """
+    sub = input_subs[i]
+    unique = "".join(dict.fromkeys(sub))
+    elsewhere = set(output).union(*[set(s) for j, s in enumerate(input_subs) if j != i])
+    kept_labels = "".join(c for c in unique if c in elsewhere)
+    other_subs = [input_subs[j] for j in range(len(input_subs)) if j != i]
+    spec = ",".join([output] + other_subs) + "->" + kept_labels
+    missing = [position for position, label in enumerate(unique) if label not in kept_labels]
+    label_axes = [sub.index(label) for label in unique]
+    if len(unique) == len(sub):
+        return spec, missing, label_axes, None, []
+    spare = iter(spare_letters)
+    seen = set()
+    result_labels = []
+    eye_specs = []
+    diagonal_axes = []
+    for axis, label in enumerate(sub):
+        if label in seen:
+            fresh = next(spare)
+            result_labels.append(fresh)
+            eye_specs.append(label + fresh)
+            diagonal_axes.append(axis)
+        else:
+            seen.add(label)
+            result_labels.append(label)
+    diagonal_spec = ",".join([unique] + eye_specs) + "->" + "".join(result_labels)
+    return spec, missing, label_axes, diagonal_spec, diagonal_axes
 
 
 def einsum_operand_cotangent(dy, i, input_subs, output, operands, spare_letters):
     x = operands[i]
     if not is_differentiable_value(x):
         return None
-    sub = input_subs[i]
-    sizes = dict(zip(sub, np.shape(x)))
-    unique = "".join(dict.fromkeys(sub))
-    elsewhere = set(output).union(*[set(s) for j, s in enumerate(input_subs) if j != i])
-    kept_labels = "".join(c for c in unique if c in elsewhere)
+    spec, missing, label_axes, diagonal_spec, diagonal_axes = einsum_gradient_plan(
+        i, input_subs, output, spare_letters)
     others = [conj_if_complex(operands[j]) for j in range(len(operands)) if j != i]
-    other_subs = [input_subs[j] for j in range(len(operands)) if j != i]
-    spec = ",".join([output] + other_subs) + "->" + kept_labels
     g = np.einsum(spec, dy, *others, optimize=len(others) > 0)
-    # Labels of x that meet only x were summed over: each of those entries gets all of dy.
-    for position, label in enumerate(unique):
-        if label not in kept_labels:
-            g = np.expand_dims(g, position)
-    target = tuple(sizes[c] for c in unique)
+    for position in missing:
+        g = np.expand_dims(g, position)
+    shape = np.shape(x)
+    target = tuple(shape[axis] for axis in label_axes)
     summed = tuple(axis for axis, (have, want) in enumerate(zip(np.shape(g), target))
                    if want == 1 and have != 1)
     if summed:
         # x had length 1 on a label that broadcasting stretched.
         g = np.sum(g, axis=summed, keepdims=True)
     g = np.broadcast_to(g, target)
-    if len(unique) < len(sub):
-        g = place_repeated_labels(g, unique, sub, sizes, spare_letters)
-    return unbroadcast(np.reshape(g, np.shape(x)), x)
-
-
-def place_repeated_labels(g, unique, sub, sizes, spare_letters):
-    """Spread `g` (one axis per distinct label) onto the diagonals that repeated labels read.
-
-    Each repeat of a label gets a fresh label tied to the first by an identity matrix.
-    """
-    spare = iter(spare_letters)
-    seen = set()
-    result_labels = []
-    eye_specs = []
-    eyes = []
-    for label in sub:
-        if label in seen:
-            fresh = next(spare)
-            result_labels.append(fresh)
-            eye_specs.append(label + fresh)
-            eyes.append(np.eye(sizes[label]))
-        else:
-            seen.add(label)
-            result_labels.append(label)
-    spec = ",".join([unique] + eye_specs) + "->" + "".join(result_labels)
-    return np.einsum(spec, g, *eyes)
+    if diagonal_spec is not None:
+        eyes = [np.eye(shape[axis]) for axis in diagonal_axes]
+        g = np.einsum(diagonal_spec, g, *eyes)
+    return unbroadcast(np.reshape(g, shape), x)
 
 
 @register_rule(np.einsum)
 def einsum_rule(*operands, **kwargs):
     y = np.einsum(*operands, **kwargs)
-    input_subs, output, arrays, positions, spare = einsum_operands(operands)
+    input_subs, output, positions, spare = einsum_subscripts(operands)
+    arrays = [operands[p] for p in positions]
 
     def einsum_back(dy):
         cotangents = [None] * len(operands)
@@ -405,17 +425,21 @@ def kron_rule(a, b):
         for m, n in zip(a_shape, b_shape):
             paired.extend([m, n])
         g = np.reshape(dy, paired)
-        a_labels = string.ascii_letters[:ndim]
-        b_labels = string.ascii_letters[ndim:2 * ndim]
-        g_labels = "".join(p + q for p, q in zip(a_labels, b_labels))
-        da = np.einsum(f"{g_labels},{b_labels}->{a_labels}", g,
-                       np.reshape(conj_if_complex(b), b_shape))
-        db = np.einsum(f"{g_labels},{a_labels}->{b_labels}", g,
-                       np.reshape(conj_if_complex(a), a_shape))
+        a_spec, b_spec = kron_subscripts(ndim)
+        da = np.einsum(a_spec, g, np.reshape(conj_if_complex(b), b_shape))
+        db = np.einsum(b_spec, g, np.reshape(conj_if_complex(a), a_shape))
         return unbroadcast(np.reshape(da, np.shape(a)), a), \
             unbroadcast(np.reshape(db, np.shape(b)), b)
 
     return y, kron_back
+
+
+def kron_subscripts(ndim):
+    """Return the einsum subscripts that contract a paired kron cotangent with b and with a."""
+    a_labels = string.ascii_letters[:ndim]
+    b_labels = string.ascii_letters[ndim:2 * ndim]
+    g_labels = "".join(p + q for p, q in zip(a_labels, b_labels))
+    return f"{g_labels},{b_labels}->{a_labels}", f"{g_labels},{a_labels}->{b_labels}"
 
 
 def cross_cotangents(dy, a, b, axisa, axisb, axisc):

@@ -42,13 +42,30 @@ def expand_reduced(g, shape, axes, keepdims):
     return np.broadcast_to(g, shape).copy()
 
 
-def bind_arguments(signature, args, kwargs):
+def parameter_defaults(function, skip=1):
+    """Return `(name, default)` for each parameter of `function` after the first `skip`.
+
+    NumPy's `<no value>` defaults become None. Read once at import, so that the rules bind
+    arguments without `inspect`, which the compiler cannot transform.
+    """
+    parameters = list(inspect.signature(function).parameters.values())[skip:]
+    defaults = []
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        default = parameter.default
+        if default is parameter.empty or type(default).__name__ == "_NoValueType":
+            default = None
+        defaults.append((parameter.name, default))
+    return tuple(defaults)
+
+
+def bind_arguments(parameters, args, kwargs):
     """Return every parameter of a call, with the defaults filled in for those not passed."""
-    bound = signature.bind_partial(*args, **kwargs)
-    values = {name: p.default for name, p in signature.parameters.items()}
-    values.update(bound.arguments)
-    if "kwargs" in values and isinstance(values["kwargs"], dict):
-        values.update(values.pop("kwargs"))
+    values = dict(parameters)
+    for (name, _), value in zip(parameters, args):
+        values[name] = value
+    values.update(kwargs)
     return values
 
 
@@ -62,30 +79,32 @@ def passed(value):
     return value is not None and type(value).__name__ != "_NoValueType"
 
 
-SUM_SIGNATURE = inspect.signature(np.sum)
-MEAN_SIGNATURE = inspect.signature(np.mean)
-PROD_SIGNATURE = inspect.signature(np.prod)
-MAX_SIGNATURE = inspect.signature(np.max)
-VAR_SIGNATURE = inspect.signature(np.var)
-CUMSUM_SIGNATURE = inspect.signature(np.cumsum)
-AVERAGE_SIGNATURE = inspect.signature(np.average)
-PTP_SIGNATURE = inspect.signature(np.ptp)
-MEDIAN_SIGNATURE = inspect.signature(np.median)
-NANSUM_SIGNATURE = inspect.signature(np.nansum)
-NANMEAN_SIGNATURE = inspect.signature(np.nanmean)
-NANMAX_SIGNATURE = inspect.signature(np.nanmax)
-CUMULATIVE_SIGNATURE = inspect.signature(np.cumulative_sum)
-DIFF_SIGNATURE = inspect.signature(np.diff)
-TRAPEZOID_SIGNATURE = inspect.signature(np.trapezoid)
+SUM_PARAMETERS = parameter_defaults(np.sum)
+MEAN_PARAMETERS = parameter_defaults(np.mean)
+PROD_PARAMETERS = parameter_defaults(np.prod)
+MAX_PARAMETERS = parameter_defaults(np.max)
+VAR_PARAMETERS = parameter_defaults(np.var)
+CUMSUM_PARAMETERS = parameter_defaults(np.cumsum)
+AVERAGE_PARAMETERS = parameter_defaults(np.average)
+PTP_PARAMETERS = parameter_defaults(np.ptp)
+MEDIAN_PARAMETERS = parameter_defaults(np.median)
+NANSUM_PARAMETERS = parameter_defaults(np.nansum)
+NANMEAN_PARAMETERS = parameter_defaults(np.nanmean)
+NANMAX_PARAMETERS = parameter_defaults(np.nanmax)
+CUMULATIVE_PARAMETERS = parameter_defaults(np.cumulative_sum)
+DIFF_PARAMETERS = parameter_defaults(np.diff)
+TRAPEZOID_PARAMETERS = parameter_defaults(np.trapezoid)
+NANPROD_PARAMETERS = parameter_defaults(np.nanprod)
+QUANTILE_PARAMETERS = parameter_defaults(np.quantile, skip=2)
 
 
-def reduction_frame(signature, a, args, kwargs):
+def reduction_frame(parameters, a, args, kwargs):
     """Return `(params, axes, keepdims)` of a call to a reduction over `a`."""
     if not args and kwargs.keys() <= {"axis", "keepdims"}:
         # The common calls skip the signature binding, which costs more than the sum itself.
         params = kwargs
     else:
-        params = bind_arguments(signature, (a,) + tuple(args), kwargs)
+        params = bind_arguments(parameters, args, kwargs)
     axes = normalize_axes(params.get("axis"), np.ndim(a))
     return params, axes, flag(params.get("keepdims"))
 
@@ -103,7 +122,7 @@ def where_mask(params, shape):
 
 def sum_rule(a, *args, **kwargs):
     y = np.sum(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(SUM_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(SUM_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 
     def sum_back(dy):
@@ -118,7 +137,7 @@ def sum_rule(a, *args, **kwargs):
 
 def mean_rule(a, *args, **kwargs):
     y = np.mean(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(MEAN_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(MEAN_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 
     def mean_back(dy):
@@ -172,7 +191,7 @@ def prod_cotangent(dy, a, axes, keepdims):
 
 def prod_rule(a, *args, **kwargs):
     y = np.prod(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(PROD_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(PROD_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 
     def prod_back(dy):
@@ -194,7 +213,7 @@ register_rule(np.prod, prod_rule)
 @register_rule(np.nanprod)
 def nanprod_rule(a, *args, **kwargs):
     y = np.nanprod(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(inspect.signature(np.nanprod), a, args, kwargs)
+    params, axes, keepdims = reduction_frame(NANPROD_PARAMETERS, a, args, kwargs)
 
     def nanprod_back(dy):
         # NaNs count as 1, a constant.
@@ -219,10 +238,10 @@ def extremum_cotangent(dy, a, y, axes, keepdims, mask=None):
     return np.where(selected, share, 0)
 
 
-def make_extremum_rule(function, signature):
+def make_extremum_rule(function, parameters):
     def extremum_rule(a, *args, **kwargs):
         y = function(a, *args, **kwargs)
-        params, axes, keepdims = reduction_frame(signature, a, args, kwargs)
+        params, axes, keepdims = reduction_frame(parameters, a, args, kwargs)
 
         def extremum_back(dy):
             mask = where_mask(params, np.shape(a))
@@ -234,21 +253,21 @@ def make_extremum_rule(function, signature):
     return extremum_rule
 
 
-max_rule = make_extremum_rule(np.max, MAX_SIGNATURE)
-min_rule = make_extremum_rule(np.min, MAX_SIGNATURE)
+max_rule = make_extremum_rule(np.max, MAX_PARAMETERS)
+min_rule = make_extremum_rule(np.min, MAX_PARAMETERS)
 register_rule(np.max, max_rule)
 register_rule(np.min, min_rule)
-register_rule(np.amax, make_extremum_rule(np.amax, MAX_SIGNATURE))
-register_rule(np.amin, make_extremum_rule(np.amin, MAX_SIGNATURE))
+register_rule(np.amax, make_extremum_rule(np.amax, MAX_PARAMETERS))
+register_rule(np.amin, make_extremum_rule(np.amin, MAX_PARAMETERS))
 # NaN never equals the extremum, so NaN entries get no gradient.
-register_rule(np.nanmax, make_extremum_rule(np.nanmax, NANMAX_SIGNATURE))
-register_rule(np.nanmin, make_extremum_rule(np.nanmin, NANMAX_SIGNATURE))
+register_rule(np.nanmax, make_extremum_rule(np.nanmax, NANMAX_PARAMETERS))
+register_rule(np.nanmin, make_extremum_rule(np.nanmin, NANMAX_PARAMETERS))
 
 
 @register_rule(np.ptp)
 def ptp_rule(a, *args, **kwargs):
     y = np.ptp(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(PTP_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(PTP_PARAMETERS, a, args, kwargs)
     high = np.max(a, axis=axes, keepdims=keepdims)
     low = np.min(a, axis=axes, keepdims=keepdims)
 
@@ -264,7 +283,7 @@ def ptp_rule(a, *args, **kwargs):
 
 
 def variance_frame(a, args, kwargs):
-    params, axes, keepdims = reduction_frame(VAR_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(VAR_PARAMETERS, a, args, kwargs)
     if passed(params.get("where")):
         raise NotImplementedError("the gradient of var/std with where= is not implemented, "
                                   "so select the elements with indexing first")
@@ -314,7 +333,7 @@ def reverse_cumsum(g, axis):
 
 def cumsum_rule(a, *args, **kwargs):
     y = np.cumsum(a, *args, **kwargs)
-    params = bind_arguments(CUMSUM_SIGNATURE, (a,) + tuple(args), kwargs)
+    params = bind_arguments(CUMSUM_PARAMETERS, args, kwargs)
     axis = params.get("axis")
 
     def cumsum_back(dy):
@@ -348,7 +367,7 @@ def cumprod_cotangent(dy, a, axis):
 
 def cumprod_rule(a, *args, **kwargs):
     y = np.cumprod(a, *args, **kwargs)
-    params = bind_arguments(CUMSUM_SIGNATURE, (a,) + tuple(args), kwargs)
+    params = bind_arguments(CUMSUM_PARAMETERS, args, kwargs)
     axis = params.get("axis")
 
     def cumprod_back(dy):
@@ -416,7 +435,7 @@ def weights_like(weights, a, axes):
 @register_rule(np.average)
 def average_rule(a, *args, **kwargs):
     y = np.average(a, *args, **kwargs)
-    params = bind_arguments(AVERAGE_SIGNATURE, (a,) + tuple(args), kwargs)
+    params = bind_arguments(AVERAGE_PARAMETERS, args, kwargs)
     weights = params.get("weights")
     returned = flag(params.get("returned"))
     keepdims = flag(params.get("keepdims"))
@@ -453,7 +472,7 @@ def average_rule(a, *args, **kwargs):
 @register_rule(np.nansum)
 def nansum_rule(a, *args, **kwargs):
     y = np.nansum(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(NANSUM_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(NANSUM_PARAMETERS, a, args, kwargs)
 
     def nansum_back(dy):
         g = expand_reduced(dy, np.shape(a), axes, keepdims)
@@ -465,7 +484,7 @@ def nansum_rule(a, *args, **kwargs):
 @register_rule(np.nanmean)
 def nanmean_rule(a, *args, **kwargs):
     y = np.nanmean(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(NANMEAN_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(NANMEAN_PARAMETERS, a, args, kwargs)
 
     def nanmean_back(dy):
         present = ~np.isnan(a)
@@ -479,7 +498,7 @@ def nanmean_rule(a, *args, **kwargs):
 @register_rule(np.median)
 def median_rule(a, *args, **kwargs):
     y = np.median(a, *args, **kwargs)
-    params, axes, keepdims = reduction_frame(MEDIAN_SIGNATURE, a, args, kwargs)
+    params, axes, keepdims = reduction_frame(MEDIAN_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 
     def median_back(dy):
@@ -538,7 +557,8 @@ def quantile_level_cotangent(dy, a, q, axes):
     kept_axes = [i for i in range(len(shape)) if i not in axes]
     moved = np.transpose(a, kept_axes + list(axes))
     n = int(np.prod([shape[i] for i in axes]))
-    ordered = np.sort(np.reshape(moved, moved.shape[: len(kept_axes)] + (n,)), axis=-1)
+    flat = np.reshape(moved, moved.shape[: len(kept_axes)] + (n,))
+    ordered = np.take_along_axis(flat, np.argsort(flat, axis=-1), -1)
     lower = np.floor(q * (n - 1)).astype(np.intp)
     upper = np.minimum(lower + 1, n - 1)
     slope = (np.take(ordered, upper, axis=-1) - np.take(ordered, lower, axis=-1)) * (n - 1)
@@ -549,11 +569,9 @@ def quantile_level_cotangent(dy, a, q, axes):
 
 
 def make_quantile_rule(function, scale):
-    signature = inspect.signature(function)
-
     def quantile_rule(a, q, *args, **kwargs):
         y = function(a, q, *args, **kwargs)
-        params = bind_arguments(signature, (a, q) + tuple(args), kwargs)
+        params = bind_arguments(QUANTILE_PARAMETERS, args, kwargs)
         if params.get("method", "linear") != "linear" or params.get("weights") is not None:
             raise NotImplementedError(
                 f"the gradient of np.{function.__name__} is implemented for method='linear' "
@@ -586,7 +604,7 @@ def along_axis(values, ndim, axis):
 @register_rule(np.trapezoid)
 def trapezoid_rule(y, *args, **kwargs):
     result = np.trapezoid(y, *args, **kwargs)
-    params = bind_arguments(TRAPEZOID_SIGNATURE, (y,) + tuple(args), kwargs)
+    params = bind_arguments(TRAPEZOID_PARAMETERS, args, kwargs)
     x, dx = params["x"], params["dx"]
     ndim = np.ndim(y)
     axis = params["axis"] % ndim
@@ -646,7 +664,7 @@ def diff_adjoint(g, axis):
 @register_rule(np.diff)
 def diff_rule(a, *args, **kwargs):
     y = np.diff(a, *args, **kwargs)
-    params = bind_arguments(DIFF_SIGNATURE, (a,) + tuple(args), kwargs)
+    params = bind_arguments(DIFF_PARAMETERS, args, kwargs)
     n = params.get("n", 1)
     axis = params.get("axis", -1) % max(np.ndim(a), 1)
     prepend = params.get("prepend")

@@ -361,7 +361,12 @@ def unstack_rule(x, /, *, axis=0):
 
 @register_rule(np.append)
 def append_rule(arr, values, axis=None):
-    y = np.append(arr, values, axis)
+    # np.append is a concatenation; calling np.concatenate keeps the method name `append`,
+    # which reads as an in-place list operation, out of the transformed code.
+    if axis is None:
+        y = np.concatenate((np.ravel(arr), np.ravel(values)))
+    else:
+        y = np.concatenate((arr, values), axis=axis)
 
     def append_back(dy):
         if axis is None:

@@ -129,8 +129,11 @@ def unary_math_rule(function, derivative):
     return math_rule
 
 
-def sqrt_derivative(x, y):
-    return math.inf if y == 0 else 0.5 / y
+def divide_or_infinity(numerator, denominator):
+    """Return numerator / denominator, or a signed infinity for a zero denominator."""
+    if denominator == 0:
+        return math.copysign(math.inf, numerator) if numerator != 0 else math.nan
+    return numerator / denominator
 
 
 @register_rule(math.sqrt)
@@ -139,9 +142,9 @@ def math_sqrt_rule(x):
 
     def math_sqrt_back(dy):
         # The derivative is infinite at 0, so a zero cotangent must give 0 there.
-        if dy == 0:
+        if dy == 0 and y == 0:
             return (unbroadcast(0.0, x),)
-        return (unbroadcast(dy * sqrt_derivative(x, y), x),)
+        return (unbroadcast(divide_or_infinity(dy, 2 * y), x),)
 
     return y, math_sqrt_back
 
@@ -152,11 +155,12 @@ def math_log_rule(x, *base):
 
     def math_log_back(dy):
         scale = 1 / math.log(base[0]) if base else 1.0
-        dx = 0.0 if dy == 0 else dy * scale / x
+        # math.log raises at 0, so x is never singular here.
+        dx = dy * scale / x
         if not base:
             return (unbroadcast(dx, x),)
         # log_b(x) = ln x / ln b.
-        db = 0.0 if dy == 0 else -dy * y / (base[0] * math.log(base[0]))
+        db = -dy * y / (base[0] * math.log(base[0]))
         return unbroadcast(dx, x), unbroadcast(db, base[0])
 
     return y, math_log_back
@@ -167,7 +171,7 @@ def math_log1p_rule(x):
     y = math.log1p(x)
 
     def math_log1p_back(dy):
-        return (unbroadcast(0.0 if dy == 0 else dy / (1 + x), x),)
+        return (unbroadcast(dy / (1 + x), x),)
 
     return y, math_log1p_back
 
@@ -177,7 +181,7 @@ def math_log2_rule(x):
     y = math.log2(x)
 
     def math_log2_back(dy):
-        return (unbroadcast(0.0 if dy == 0 else dy / (x * math.log(2)), x),)
+        return (unbroadcast(dy / (x * math.log(2)), x),)
 
     return y, math_log2_back
 
@@ -187,7 +191,7 @@ def math_log10_rule(x):
     y = math.log10(x)
 
     def math_log10_back(dy):
-        return (unbroadcast(0.0 if dy == 0 else dy / (x * math.log(10)), x),)
+        return (unbroadcast(dy / (x * math.log(10)), x),)
 
     return y, math_log10_back
 
@@ -197,7 +201,9 @@ def math_asin_rule(x):
     y = math.asin(x)
 
     def math_asin_back(dy):
-        return (unbroadcast(0.0 if dy == 0 else dy / math.sqrt(1 - x * x), x),)
+        if dy == 0 and abs(x) == 1:
+            return (unbroadcast(0.0, x),)
+        return (unbroadcast(divide_or_infinity(dy, math.sqrt(1 - x * x)), x),)
 
     return y, math_asin_back
 
@@ -207,7 +213,9 @@ def math_acos_rule(x):
     y = math.acos(x)
 
     def math_acos_back(dy):
-        return (unbroadcast(0.0 if dy == 0 else -dy / math.sqrt(1 - x * x), x),)
+        if dy == 0 and abs(x) == 1:
+            return (unbroadcast(0.0, x),)
+        return (unbroadcast(divide_or_infinity(-dy, math.sqrt(1 - x * x)), x),)
 
     return y, math_acos_back
 
@@ -322,7 +330,7 @@ def math_atan2_rule(y, x):
 
     def math_atan2_back(dangle):
         radius2 = x * x + y * y
-        if radius2 == 0 or dangle == 0:
+        if radius2 == 0:
             return unbroadcast(0.0, y), unbroadcast(0.0, x)
         return unbroadcast(dangle * x / radius2, y), unbroadcast(-dangle * y / radius2, x)
 
@@ -335,7 +343,7 @@ def math_hypot_rule(*coordinates):
 
     def math_hypot_back(dy):
         # At the origin the gradient is 0, as for the norm of a zero vector.
-        if y == 0 or dy == 0:
+        if y == 0:
             return tuple(unbroadcast(0.0, c) for c in coordinates)
         return tuple(unbroadcast(dy * c / y, c) for c in coordinates)
 
@@ -347,13 +355,12 @@ def math_pow_rule(x, y):
     result = math.pow(x, y)
 
     def math_pow_back(dresult):
-        if dresult == 0:
-            return unbroadcast(0.0, x), unbroadcast(0.0, y)
         if y == 0:
             # x ** 0 is constant in x, even at x = 0.
             dx = 0.0
         elif x == 0 and y < 1:
-            dx = math.copysign(math.inf, dresult * y)
+            # The derivative is infinite here, so a zero cotangent must give 0.
+            dx = 0.0 if dresult == 0 else math.copysign(math.inf, dresult * y)
         else:
             dx = dresult * y * math.pow(x, y - 1)
         dy = 0.0 if x == 0 else dresult * result * math.log(abs(x))
