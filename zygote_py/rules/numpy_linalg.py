@@ -608,8 +608,8 @@ def irfft_rule(a, n=None, axis=-1, norm=None, out=None):
 
     def irfft_back(dy):
         # irfft(X)_t sums X_0, twice the real part of X_k e^(2 pi i k t / n) for the inner
-        # bins, and X_(n/2) for even n, so the inner bins get twice rfft(dy) and the
-        # imaginary parts of the edge bins, which irfft ignores, get 0.
+        # bins, and X_(n/2) for even n. So the inner bins get twice rfft(dy). irfft ignores
+        # the imaginary parts of the edge bins, which therefore get 0.
         spectrum = np.fft.rfft(dy, axis=axis, norm=DUAL_NORM[norm])
         bins = np.shape(spectrum)[axis]
         weights = np.full(bins, 2.0)
