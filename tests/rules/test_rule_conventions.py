@@ -376,6 +376,16 @@ def test_average_total_only():
     assert back((None, 1.0)) == (None,)
 
 
+def test_det_singular_gives_adjugate():
+    (g,) = gradient(np.linalg.det, 1.0, np.array([[1.0, 2.0], [2.0, 4.0]]))
+    np.testing.assert_allclose(g, [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+
+
+def test_det_rank_two_deficient_is_zero():
+    (g,) = gradient(np.linalg.det, 1.0, np.zeros((3, 3)))
+    np.testing.assert_allclose(g, np.zeros((3, 3)), atol=1e-12)
+
+
 def test_svd_full_matrices_extra_columns_rejected():
     a = np.array([[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
     du = np.zeros((3, 3))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..runtime.broadcast import is_differentiable_value
 from .numpy_elementwise import conj_if_complex, register_aliases, unbroadcast
-from .numpy_reductions import expand_reduced, normalize_axes
+from .numpy_reductions import exclusive_products, expand_reduced, normalize_axes
 from .registry import register_method_rule, register_rule
 
 
@@ -667,10 +667,24 @@ def det_rule(a):
     y = np.linalg.det(a)
 
     def det_back(dy):
-        # NOTE: uses inv(a), so a singular matrix raises instead of returning its adjugate.
-        return (unbroadcast(scale_matrices(dy * y, matrix_transpose(np.linalg.inv(a))), a),)
+        # d det(a) / da is the transposed adjugate, det(a) inv(a)^T where a is invertible.
+        if np.all(y != 0):
+            return (unbroadcast(scale_matrices(dy * y, matrix_transpose(np.linalg.inv(a))), a),)
+        return (unbroadcast(scale_matrices(dy, adjugate_transpose(a)), a),)
 
     return y, det_back
+
+
+def adjugate_transpose(a):
+    """Return the transposed adjugate of each matrix of `a`, singular ones included.
+
+    With a = U S Vh, adj(a)^T = det(U) det(Vh) U adj(S) Vh, and adj(S) is diagonal with the
+    product of the other singular values at each place.
+    """
+    u, s, vh = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    others = exclusive_products(s)
+    return scale_matrices(sign, np.matmul(u * np.expand_dims(others, -2), vh))
 
 
 @register_rule(np.linalg.slogdet)
