@@ -13,7 +13,7 @@ import numpy as np
 
 from .api import _finish, _seed, gradient, pullback
 from .rules.registry import register_rule
-from .runtime import forward_dispatch
+from .runtime import forward_dispatch, forward_over_reverse
 from .runtime.accumulate import densify
 
 
@@ -148,13 +148,7 @@ def _reverse_jacobian(f, args, y):
 
 def _gradient_and_tangent(f, args, tangents):
     """Return the gradient of `f` at `args` and its tangent along `tangents`."""
-    (y, back), (dy, dback) = forward_dispatch._pair(
-        forward_dispatch._dispatch_call_rule((f,) + tuple(args), (None,) + tuple(tangents), {}))
-    seed = _seed(y, f)
-    grads, dgrads = forward_dispatch.call(back, dback, (seed,), (None,), {}, {})
-    if dgrads is None:
-        dgrads = (None,) * len(grads)
-    return grads, dgrads
+    return forward_over_reverse.gradient_and_tangent(f, None, tuple(args), tuple(tangents))
 
 
 def hessian_vector_product(f, x, v):
@@ -197,6 +191,9 @@ def diaghessian(f, x):
     flat = np.reshape(full, (array.size, array.size))
     diagonal = np.diagonal(flat).reshape(array.shape)
     return diagonal if array.ndim else type(x)(diagonal)
+
+
+forward_over_reverse.register_gradient_forward_rule(gradient)
 
 
 @register_rule(gradient)

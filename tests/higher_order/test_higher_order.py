@@ -192,3 +192,20 @@ def test_forward_source_is_readable():
     assert text.startswith("def rosenbrock_jvp(x, *, __zp_tangents):")
     assert "dx = __zp_tangents.get('x')" in text
     compile(text, "<generated>", "exec")
+
+
+def test_third_derivative_by_nested_jvp():
+    def d1(y):
+        return jvp(np.sin, (y,), (1.0,))[1]
+
+    def d2(y):
+        return jvp(d1, (y,), (1.0,))[1]
+
+    assert jvp(d2, (0.5,), (1.0,))[1] == pytest.approx(-np.cos(0.5))
+
+
+def test_hessian_of_function_with_inner_gradient():
+    def d1(x):
+        return gradient(np.sin, x)[0]
+
+    assert hessian(d1, 0.5) == pytest.approx(-np.cos(0.5))

@@ -31,10 +31,17 @@ _by_function = weakref.WeakKeyDictionary()
 _by_code = {}
 
 
-def register_forward_rule(primal, rule=None):
-    """Register `rule(args, dargs, kwargs) -> (y, dy)` as the tangent rule of `primal`."""
+def register_forward_rule(primal, rule=None, python_form=None):
+    """Register `rule(args, dargs, kwargs) -> (y, dy)` as the tangent rule of `primal`.
+
+    `python_form` is `(function, arrange)`: a plain Python function that computes the same
+    `(y, dy)` from `arrange(args, dargs, kwargs)`. Forward mode can transform it again, which
+    gives the rule a tangent of its own (for derivatives of order three and more).
+    """
     if rule is None:
-        return lambda fn: register_forward_rule(primal, fn)
+        return lambda fn: register_forward_rule(primal, fn, python_form)
+    if python_form is not None:
+        rule.zp_python_form = python_form
     _forward_rules[primal] = rule
     return rule
 
@@ -140,19 +147,29 @@ def _call_tangent_rule(args, dargs, kwargs):
                     (None, tfargs, tdfargs, None), {}, {})
     if rule is None and isinstance(f, types.FunctionType):
         info, jvp_fn = forward_transformed(f)
+        # jvp_fn reads f's captured values, whose tangents are tf; its tangent dict holds
+        # the tangents of the arguments and of the captured values, which move along
+        # tdfargs and tdf.
         bound = _bind_tangents(f, info, fargs, dfargs, fkwargs, dfkwargs or {})
         bound_tangents = _bind_tangents(f, info, fargs, tdfargs, fkwargs, {})
-        if isinstance(df, Structural):
-            bound.update({n: df[n] for n in info.free_names if df[n] is not None})
-        return call(jvp_fn, tdf if isinstance(tdf, Structural) else None, fargs, tfargs,
+        _bind_free(bound, info, df)
+        _bind_free(bound_tangents, info, tdf)
+        return call(jvp_fn, tf if isinstance(tf, Structural) else None, fargs, tfargs,
                     {**fkwargs, info.tangents_name: bound},
                     {**(tfkwargs or {}), info.tangents_name: bound_tangents})
     if f is call:
         return _call_tangent_rule(*_lower_call_of_call(fargs, dfargs, tfargs, tdfargs), {})
+    python_form = getattr(rule, "zp_python_form", None)
+    if python_form is not None:
+        function, arrange = python_form
+        return call(function, None, arrange(fargs, dfargs, fkwargs),
+                    arrange(tfargs, tdfargs, tfkwargs or {}), {}, {})
     if rule is not None and getattr(rule, "zp_linear", False):
-        value = call(f, df, fargs, dfargs, fkwargs, dfkwargs)
-        tangent_value = call(f, None, tfargs, tdfargs, fkwargs, {})
-        return value, tangent_value
+        # A linear function's JVP is the function of the tangents, so one more tangent of
+        # (y, dy) is the function of the tangents of the arguments and of dargs.
+        value = rule(fargs, dfargs, fkwargs)
+        tangent = (rule(fargs, tfargs, fkwargs)[1], rule(fargs, tdfargs, fkwargs)[1])
+        return value, tangent
     raise MissingRuleError(
         f"derivatives of order three or more through {dispatch._describe(f)} are not "
         "supported; differentiate a plain Python function instead")
@@ -180,6 +197,12 @@ def _lower_call_of_call(fargs, dfargs, tfargs, tdfargs):
     stdga = stdga if stdga is not None else none_args
     gk = gk or {}
     reverse_rule = registry.lookup_rule(g)
+    python_form = getattr(_lookup(_forward_rules, g), "zp_python_form", None)
+    if python_form is not None:
+        function, arrange = python_form
+        return ((function, None, arrange(ga, dga, gk), arrange(dga, tdga, tgk or {}), {}, {}),
+                (None, None, arrange(sga, sdga, sgk or {}), arrange(stga, stdga, stgk or {}),
+                 {}, {}))
     if _lookup(_forward_rules, g) is None and reverse_rule is not None:
         return ((_from_reverse_rule, None, (reverse_rule, ga, dga, gk), (None, tga, tdga, None),
                  {}, {}),
@@ -189,18 +212,25 @@ def _lower_call_of_call(fargs, dfargs, tfargs, tdfargs):
 
         def bind(tangents, closure):
             bound = _bind_tangents(g, info, ga, tangents, gk, {})
-            if isinstance(closure, Structural):
-                bound.update({n: closure[n] for n in info.free_names if closure[n] is not None})
+            _bind_free(bound, info, closure)
             return bound
 
         name = info.tangents_name
-        return ((jvp_fn, tdg, ga, tga, {**gk, name: bind(dga, dg)},
+        return ((jvp_fn, tg, ga, tga, {**gk, name: bind(dga, dg)},
                  {**(tgk or {}), name: bind(tdga, tdg)}),
-                (None, stdg, sga, stga, {**(sgk or {}), name: bind(sdga, sdg)},
+                (sg, stg, sga, stga, {**(sgk or {}), name: bind(sdga, sdg)},
                  {**(stgk or {}), name: bind(stdga, stdg)}))
     raise MissingRuleError(
         f"derivatives of order three or more through {dispatch._describe(g)} are not "
         "supported; differentiate a plain Python function instead")
+
+
+def _bind_free(bound, info, closure_tangent_):
+    """Add the tangents of captured variables from a closure tangent to `bound`."""
+    if isinstance(closure_tangent_, Structural):
+        for name in info.free_names:
+            if closure_tangent_[name] is not None:
+                bound[name] = closure_tangent_[name]
 
 
 def _call_python_or_any(fn, df, args, dargs, kwargs, dkwargs):
@@ -710,112 +740,6 @@ def _reversed_rule(args, dargs, kwargs):
 def _implicit_accumulate_rule(args, dargs, kwargs):
     namespace.implicit_accumulate(*args)
     return None, None
-
-
-@register_forward_rule(dispatch.call)
-def _dispatch_call_rule(args, dargs, kwargs):
-    """Forward mode over `call`: run the pullback form of the callee in forward mode."""
-    f, fargs, dfargs = args[0], args[1:], dargs[1:]
-    rule = registry.lookup_rule(f)
-    if rule is not None:
-        (y, back), (dy, dback) = _pair(call(rule, None, fargs, dfargs, kwargs, {}))
-        wrapper = dispatch._rule_back(back, len(fargs), bool(kwargs))
-        return (y, wrapper), (dy, closure_tangent(("back", "count", "keywords"),
-                                                  (dback, None, None)))
-    if registry.is_non_differentiable(f):
-        return (f(*fargs, **kwargs), None), None
-    if isinstance(f, types.FunctionType):
-        info, pullback = dispatch.transformed(f)
-        # The pullback form reads the same captured variables as f, so f's closure tangent
-        # is the pullback's too.
-        (y, back), (dy, dback) = _pair(call(pullback, dargs[0], fargs, dfargs, kwargs, {}))
-        return (y, _FunctionBack(back, fargs, kwargs, info)), (dy, Structural({"back": dback}))
-    raise MissingRuleError(
-        f"second derivatives through a call of {dispatch._describe(f)} are not supported; "
-        "call a plain Python function, or register a rule with @zygote_py.adjoint")
-
-
-def _pair(result):
-    pair, tangent = result
-    if tangent is None:
-        tangent = (None, None)
-    return pair, tangent
-
-
-class _FunctionBack:
-    """The pullback of a compiled Python function, as forward mode over reverse sees it."""
-
-    def __init__(self, back, args, kwargs, info):
-        self.back = back
-        self.args = args
-        self.kwargs = kwargs
-        self.info = info
-
-    def __call__(self, dy):
-        grads = self.back(dy)
-        if self.kwargs or self.info.has_varargs or len(self.args) != self.info.positional_count:
-            return dispatch._to_call_site(self.info, grads, self.args, self.kwargs)
-        return (grads[0],) + tuple(dispatch._match(g, a) for g, a in zip(grads[1:], self.args))
-
-
-@register_forward_rule(_FunctionBack.__call__)
-def _function_back_rule(args, dargs, kwargs):
-    wrapper, dy = args
-    dwrapper, ddy = dargs
-    dback = dwrapper["back"] if isinstance(dwrapper, Structural) else None
-    grads, dgrads = call(wrapper.back, dback, (dy,), (ddy,), {}, {})
-    if dgrads is None:
-        return wrapper(dy), None
-    if wrapper.kwargs or wrapper.info.has_varargs or \
-            len(wrapper.args) != wrapper.info.positional_count:
-        return (dispatch._to_call_site(wrapper.info, grads, wrapper.args, wrapper.kwargs),
-                dispatch._to_call_site(wrapper.info, dgrads, wrapper.args, wrapper.kwargs))
-    out = (grads[0],) + tuple(dispatch._match(g, a) for g, a in zip(grads[1:], wrapper.args))
-    dout = (dgrads[0],) + tuple(dispatch._match(g, a) for g, a in zip(dgrads[1:], wrapper.args))
-    return out, dout
-
-
-def _method_call_rule(args, dargs, kwargs):
-    obj, name = args[0], args[1]
-    margs, dmargs = args[2:], dargs[2:]
-    rule = registry.lookup_method_rule(type(obj), name)
-    if rule is not None and not registry.is_non_differentiable_method(rule):
-        (y, back), (dy, dback) = _pair(call(rule, None, (obj,) + tuple(margs),
-                                            (dargs[0],) + tuple(dmargs), kwargs, {}))
-        wrapper = dispatch._rule_back(back, len(margs) + 1, bool(kwargs))
-
-        def method_back(g):
-            return wrapper(g)[1:] + ((None,) if kwargs else ())
-
-        return (y, method_back), (dy, closure_tangent(("wrapper",), (closure_tangent(
-            ("back", "count", "keywords"), (dback, None, None)),)))
-    attribute = getattr(obj, name)
-    if isinstance(attribute, types.MethodType) and attribute.__self__ is obj:
-        (y, back), (dy, dback) = _pair(_dispatch_call_rule(
-            (attribute.__func__, obj) + tuple(margs), (None, dargs[0]) + tuple(dmargs), kwargs))
-        return (y, _DropFirst(back)), (dy, Structural({"back": dback}))
-    raise MissingRuleError(f"second derivatives through the method {type(obj).__name__}.{name} "
-                           "are not supported")
-
-
-register_forward_rule(dispatch.call_method, _method_call_rule)
-
-
-class _DropFirst:
-    def __init__(self, back):
-        self.back = back
-
-    def __call__(self, dy):
-        return self.back(dy)[1:]
-
-
-@register_forward_rule(_DropFirst.__call__)
-def _drop_first_rule(args, dargs, kwargs):
-    wrapper, dy = args
-    dwrapper, ddy = dargs
-    dback = dwrapper["back"] if isinstance(dwrapper, Structural) else None
-    grads, dgrads = call(wrapper.back, dback, (dy,), (ddy,), {}, {})
-    return grads[1:], None if dgrads is None else dgrads[1:]
 
 
 @register_forward_rule(dispatch.getattr_)
