@@ -386,6 +386,35 @@ def test_det_rank_two_deficient_is_zero():
     np.testing.assert_allclose(g, np.zeros((3, 3)), atol=1e-12)
 
 
+def test_slogdet_singular_raises():
+    _, back = pullback(np.linalg.slogdet, np.array([[1.0, 2.0], [2.0, 4.0]]))
+    with pytest.raises(np.linalg.LinAlgError):
+        back((None, 1.0))
+
+
+def test_list_argument_gets_list():
+    x = np.array([1.0, 3.0])
+    _, back = pullback(np.mean, [x, np.array([2.0, 2.0])], 0)
+    ((dx, dy),) = back(np.array([1.0, 1.0]))
+    assert_exact(dx, [0.5, 0.5])
+    assert_exact(dy, [0.5, 0.5])
+    (d_items,) = gradient(np.array, np.array([1.0, 2.0]), [0.5, np.float32(1.5)])
+    assert type(d_items) is list
+    assert type(d_items[0]) is float
+    assert type(d_items[1]) is np.float32
+    assert d_items == [1.0, 2.0]
+
+
+def test_int_list_gets_none():
+    assert gradient(np.sum, 1.0, [1, 2, 3]) == (None,)
+
+
+def test_float32_conversion_keeps_input_type():
+    (g,) = gradient(np.float32, np.float32(2.0), np.float64(0.5))
+    assert type(g) is np.float64
+    assert g == 2.0
+
+
 def test_svd_full_matrices_extra_columns_rejected():
     a = np.array([[3.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
     du = np.zeros((3, 3))
