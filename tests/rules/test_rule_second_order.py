@@ -104,6 +104,12 @@ def python_math(x):
     return np.sum(x) * 0 + math.sin(float(x[0])) ** 2 + math.sqrt(float(x[1])) * float(x[2])
 
 
+def grids_and_chains(x):
+    grid_x, grid_y = np.meshgrid(x, x * x, indexing="ij")
+    chain = np.linalg.multi_dot([x, np.outer(x, x), x])
+    return np.sum(np.add(grid_x, grid_y) ** 3) + chain
+
+
 def fourier(x):
     return np.sum(np.abs(np.fft.rfft(x * x)) ** 2)
 
@@ -112,7 +118,7 @@ def fourier(x):
     (power_sum, POINT), (quotient_sum, POINT), (reductions, POINT), (scans, POINT),
     (matrix_products, MATRIX), (matrix_functions, MATRIX), (factorizations, MATRIX),
     (vector_norm, POINT), (shapes, MATRIX), (assembly, POINT), (indexing, POINT),
-    (selection, POINT), (python_math, POINT), (fourier, POINT),
+    (selection, POINT), (python_math, POINT), (fourier, POINT), (grids_and_chains, POINT),
 ], ids=lambda value: getattr(value, "__name__", ""))
 def test_composite_second_derivative(f, x):
     second_derivative_check(f, x)

@@ -87,7 +87,7 @@ RULE_HELPERS = [
     numpy_reductions.where_mask, numpy_reductions.flag, numpy_reductions.passed,
     numpy_reductions.ufunc_reduce_frame,
     numpy_shape.axis_permutation, numpy_shape.inverse_permutation, numpy_shape.reshape_order,
-    numpy_shape.normalize_permutation,
+    numpy_shape.normalize_permutation, numpy_shape.axes_except,
     numpy_indexing.wrapped_indices, numpy_indexing.along_axis_index,
     numpy_indexing.sort_permutation,
     numpy_linalg.einsum_subscripts, numpy_linalg.einsum_gradient_plan,

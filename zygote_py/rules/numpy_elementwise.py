@@ -88,9 +88,14 @@ def unused_singularity(dy, singular):
 # Sums and products -----------------------------------------------------------------------
 
 
+# The compiler reads a call `<name>.add(...)` as an in-place set.add when it transforms this
+# rule for second derivatives, so the rule calls np.add through another name.
+ADD_UFUNC = np.add
+
+
 @register_rule(np.add)
 def add_rule(x1, x2, /, **kwargs):
-    y = np.add(x1, x2, **kwargs)
+    y = ADD_UFUNC(x1, x2, **kwargs)
 
     def add_back(dy):
         return unbroadcast(dy, x1), unbroadcast(dy, x2)

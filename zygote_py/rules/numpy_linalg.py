@@ -200,11 +200,12 @@ def multi_dot_rule(arrays, *, out=None):
 
     def multi_dot_back(dy):
         # A 1-D first array is a row vector and a 1-D last array a column vector.
-        matrices = [np.asarray(x) for x in arrays]
-        if matrices[0].ndim == 1:
-            matrices[0] = np.reshape(matrices[0], (1, -1))
-        if matrices[-1].ndim == 1:
-            matrices[-1] = np.reshape(matrices[-1], (-1, 1))
+        first = np.asarray(arrays[0])
+        last = np.asarray(arrays[-1])
+        first = np.reshape(first, (1, -1)) if first.ndim == 1 else first
+        last = np.reshape(last, (-1, 1)) if last.ndim == 1 else last
+        middle = [np.asarray(x) for x in arrays[1:-1]]
+        matrices = [first] + middle + [last]
         g = np.reshape(dy, (matrices[0].shape[0], matrices[-1].shape[1]))
         cotangents = []
         for i, x in enumerate(arrays):

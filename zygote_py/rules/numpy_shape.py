@@ -706,12 +706,16 @@ def meshgrid_rule(*xi, **kwargs):
                 continue
             # With 'xy' indexing the first two inputs run along axes 1 and 0.
             axis = (1 - i if i < 2 else i) if cartesian else i
-            others = tuple(j for j in range(np.ndim(g)) if j != axis)
-            total = np.sum(g, axis=others)
+            total = np.sum(g, axis=axes_except(np.ndim(g), axis))
             cotangents.append(unbroadcast(np.reshape(total, np.shape(x)), x))
         return tuple(cotangents)
 
     return y, meshgrid_back
+
+
+def axes_except(ndim, axis):
+    """Return every axis of an `ndim`-axis array except `axis`, as a tuple."""
+    return tuple(j for j in range(ndim) if j != axis)
 
 
 # Conversions ------------------------------------------------------------------------------
