@@ -382,3 +382,56 @@ def closure_cotangent(names, grads):
     if all(g is None for g in grads):
         return None
     return Structural(dict(zip(names, grads)))
+
+
+def _register_cotangent_rules():
+    # These helpers are linear, so reverse mode over generated pullbacks (forward mode
+    # transposes pullbacks that way) needs their own rules rather than their source.
+    from ..rules.registry import register_rule
+
+    def closure_cotangent_rule(names, grads):
+        def closure_cotangent_back(dstructure):
+            dstructure = _dense(dstructure)
+            if dstructure is None:
+                return None, None
+            return None, tuple(field_cotangent(dstructure, name) for name in names)
+
+        return closure_cotangent(names, grads), closure_cotangent_back
+
+    def field_cotangent_rule(g, name):
+        def field_cotangent_back(dfield):
+            return Structural({name: _dense(dfield)}), None
+
+        return field_cotangent(g, name), field_cotangent_back
+
+    def sequence_cotangent_rule(g, size):
+        return sequence_cotangent(g, size), lambda dparts: (_dense(dparts), None)
+
+    def dict_cotangent_rule(g, key):
+        return dict_cotangent(g, key), lambda dvalue: ({key: _dense(dvalue)}, None)
+
+    register_rule(closure_cotangent, closure_cotangent_rule)
+    register_rule(field_cotangent, field_cotangent_rule)
+    register_rule(sequence_cotangent, sequence_cotangent_rule)
+    register_rule(dict_cotangent, dict_cotangent_rule)
+
+
+_register_cotangent_rules()
+
+
+def _register_structural_rule():
+    from ..rules.registry import register_rule
+
+    def structural_rule(fields=None, type_=None):
+        def structural_back(dstructure):
+            dstructure = _dense(dstructure)
+            if dstructure is None:
+                return None, None
+            return {name: dstructure[name] for name in (fields or {})}, None
+
+        return Structural(fields, type_), structural_back
+
+    register_rule(Structural, structural_rule)
+
+
+_register_structural_rule()

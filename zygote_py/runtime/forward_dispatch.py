@@ -134,12 +134,24 @@ def _call_tangent_rule(args, dargs, kwargs):
     f, df, fargs, dfargs, fkwargs, dfkwargs = args
     tangents = tuple(dargs) + (None,) * (6 - len(dargs))
     tf, tdf, tfargs, tdfargs, tfkwargs, tdfkwargs = tangents
-    if tfargs is None and tdfargs is None and tdf is None:
+    if tf is None and tfargs is None and tdfargs is None and tdf is None:
         return call(f, df, fargs, dfargs, fkwargs, dfkwargs), None
     if registry.is_non_differentiable(f):
         return call(f, df, fargs, dfargs, fkwargs, dfkwargs), None
     tfargs = tfargs if tfargs is not None else (None,) * len(fargs)
     tdfargs = tdfargs if tdfargs is not None else (None,) * len(dfargs)
+    if isinstance(f, types.MethodType) or (
+            not isinstance(f, (types.FunctionType, type)) and _lookup(_forward_rules, f) is None
+            and isinstance(getattr(type(f), "__call__", None), types.FunctionType)
+            and registry.lookup_rule(f) is None):
+        # A bound method or callable object: call the plain function with the receiver first.
+        function = f.__func__ if isinstance(f, types.MethodType) else type(f).__call__
+        receiver = f.__self__ if isinstance(f, types.MethodType) else f
+        return _call_tangent_rule(
+            (function, None, (receiver,) + tuple(fargs), (df,) + tuple(dfargs), fkwargs,
+             dfkwargs),
+            (None, None, (tf,) + tuple(tfargs), (tdf,) + tuple(tdfargs), tfkwargs, tdfkwargs),
+            kwargs)
     rule = _lookup(_forward_rules, f)
     reverse_rule = registry.lookup_rule(f)
     if rule is None and reverse_rule is not None and not registry.is_non_differentiable(f):
@@ -706,6 +718,7 @@ def _sequence_rule(kind):
             return y, None
         return y, kind(densify(dargs[0]))
 
+    sequence_rule.zp_linear = True
     return sequence_rule
 
 
@@ -734,6 +747,10 @@ def _enumerate_rule(args, dargs, kwargs):
 def _reversed_rule(args, dargs, kwargs):
     y = list(reversed(args[0]))
     return y, None if dargs[0] is None else list(reversed(list(densify(dargs[0]))))
+
+
+for _rule in (_zip_rule, _enumerate_rule, _reversed_rule):
+    _rule.zp_linear = True
 
 
 @register_forward_rule(namespace.implicit_accumulate)
