@@ -199,24 +199,28 @@ def multi_dot_rule(arrays, *, out=None):
     y = np.linalg.multi_dot(arrays, out=out)
 
     def multi_dot_back(dy):
-        # A 1-D first array is a row vector and a 1-D last array a column vector.
-        first = np.asarray(arrays[0])
-        last = np.asarray(arrays[-1])
-        first = np.reshape(first, (1, -1)) if first.ndim == 1 else first
-        last = np.reshape(last, (-1, 1)) if last.ndim == 1 else last
-        middle = [np.asarray(x) for x in arrays[1:-1]]
-        matrices = [first] + middle + [last]
-        g = np.reshape(dy, (matrices[0].shape[0], matrices[-1].shape[1]))
+        # A 1-D first array is a row vector and a 1-D last array a column vector. Plain
+        # indices and loops keep this pullback differentiable by the compiler.
+        count = len(arrays)
+        matrices = []
+        for i in range(count):
+            matrix = np.asarray(arrays[i])
+            if np.ndim(matrix) == 1:
+                matrix = np.reshape(matrix, (1, -1) if i == 0 else (-1, 1))
+            matrices.append(matrix)
+        rows = np.shape(matrices[0])[0]
+        cols = np.shape(matrices[count - 1])[1]
+        g = np.reshape(dy, (rows, cols))
         cotangents = []
-        for i, x in enumerate(arrays):
-            left = np.eye(matrices[0].shape[0])
-            for m in matrices[:i]:
-                left = np.matmul(left, m)
-            right = np.eye(matrices[-1].shape[1])
-            for m in reversed(matrices[i + 1:]):
-                right = np.matmul(m, right)
+        for i in range(count):
+            left = np.eye(rows)
+            for j in range(i):
+                left = np.matmul(left, matrices[j])
+            right = np.eye(cols)
+            for j in range(count - 1, i, -1):
+                right = np.matmul(matrices[j], right)
             gi = np.matmul(np.matmul(matrix_transpose(left), g), matrix_transpose(right))
-            cotangents.append(unbroadcast(np.reshape(gi, np.shape(x)), x))
+            cotangents.append(unbroadcast(np.reshape(gi, np.shape(arrays[i])), arrays[i]))
         return (tuple(cotangents) if isinstance(arrays, tuple) else cotangents,)
 
     return y, multi_dot_back
