@@ -149,3 +149,32 @@ def test_squeeze_expand_dims(data):
     axis = data.draw(st.integers(0, len(shape)))
     check_rule(lookup_rule(np.expand_dims), np.expand_dims, (x, axis))
     check_rule(lookup_rule(np.squeeze), np.squeeze, (x,))
+
+
+LABEL_SIZES = {"i": 2, "j": 3, "k": 2, "l": 1}
+
+
+@st.composite
+def einsum_calls(draw):
+    """Draw subscripts with repeated labels, length-1 labels and implicit or explicit output."""
+    labels = st.sampled_from(sorted(LABEL_SIZES))
+    operand_subs = draw(st.lists(st.lists(labels, min_size=0, max_size=3).map("".join),
+                                 min_size=1, max_size=3))
+    used = sorted(set("".join(operand_subs)))
+    if draw(st.booleans()):
+        subscripts = ",".join(operand_subs)
+    else:
+        output = draw(st.permutations(used).flatmap(
+            lambda order: st.integers(0, len(order)).map(lambda n: "".join(order[:n]))))
+        subscripts = ",".join(operand_subs) + "->" + output
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    operands = [rng.standard_normal(tuple(LABEL_SIZES[c] for c in sub)) for sub in operand_subs]
+    return subscripts, operands
+
+
+@SETTINGS
+@given(einsum_calls())
+def test_einsum_drawn_subscripts(call):
+    subscripts, operands = call
+    check_rule(lookup_rule(np.einsum), np.einsum, (subscripts, *operands))
