@@ -9,6 +9,8 @@ so `back` replays the body in reverse, reading the tape backwards. `back(dresult
 gradient per parameter in the order of `co_varnames`.
 """
 
+import types
+
 import gast
 
 from . import fence
@@ -63,6 +65,7 @@ class Reverse:
         self.gradients_used = set()
         self.assign_counts = {}
         self.operator_rules = {}
+        self.static_rules = {}
         self.owned = set()
 
     # ----- helpers -----
@@ -373,14 +376,19 @@ class Reverse:
     def rule_call(self, stmt, target, value):
         """An operation that runs through a rule: forward records its pullback."""
         back_name = self.namer.new(target.lstrip("_") + "_back")
-        call, operands, offset, has_kwargs = self.rule_form(value)
+        call, operands, pad_to, has_kwargs = self.rule_form(value)
         forward = [gast.copy_location(_assign(gast.Tuple(elts=[store(target), store(back_name)],
                                                          ctx=gast.Store()), call), stmt)]
         forward += self.record(back_name)
 
         def body(g):
             grads = self.namer.new("grads")
-            out = [_assign(grads, _call(load(back_name), load(g)))]
+            if pad_to:
+                result = _call(runtime_attr("run_rule_pullback"), load(back_name), load(g),
+                               const(pad_to))
+            else:
+                result = _call(load(back_name), load(g))
+            out = [_assign(grads, result)]
             for index, operand in enumerate(operands):
                 if operand is None:
                     continue
@@ -391,7 +399,7 @@ class Reverse:
                             runtime_attr("dict_cotangent"), _subscript(load(grads), -1),
                             const(keyword)))
                     continue
-                out += self.accumulate_into(operand, _subscript(load(grads), index + offset))
+                out += self.accumulate_into(operand, _subscript(load(grads), index))
             return out
 
         plain = [o for o in operands if o is not None and not isinstance(o, tuple)]
@@ -400,10 +408,11 @@ class Reverse:
         return forward, self.replay(back_name) + backward
 
     def rule_form(self, value):
-        """Return `(call, operands, offset, has_kwargs)` for an active operation.
+        """Return `(call, operands, pad_to, has_kwargs)` for an active operation.
 
-        `operands[i]` receives `grads[i + offset]` from the pullback; a `(keyword, atom)`
-        entry receives its entry from the keyword gradients at `grads[-1]`.
+        `operands[i]` receives `grads[i]` from the pullback; a `(keyword, atom)` entry
+        receives its entry from the keyword gradients at `grads[-1]`. When `pad_to` is set,
+        the pullback is a rule's own, which may return fewer entries, so they are padded.
         """
         if isinstance(value, gast.BinOp):
             rule = self.operator_rule(OPERATOR_NAMES[type(value.op)])
@@ -454,9 +463,52 @@ class Reverse:
             new = _call(runtime_attr("call_method"), func.value, const(func.attr), *call.args,
                         keywords=call.keywords)
             return new, [func.value] + list(call.args) + keywords, 0, bool(keywords)
+        static = self.static_rule(func)
+        if static is not None:
+            # A global such as np.sin whose rule is known now: call the rule directly, and
+            # dispatch at run time only if the name has been rebound since.
+            rule_name, primal_name = static
+            direct = _call(load(rule_name), *call.args, keywords=call.keywords)
+            fallback = _call(runtime_attr("call_as_rule"), func, *call.args,
+                             keywords=call.keywords)
+            guarded = gast.IfExp(test=gast.Compare(left=func, ops=[gast.Is()],
+                                                   comparators=[load(primal_name)]),
+                                 body=direct, orelse=fallback)
+            return guarded, list(call.args), len(call.args), False
         new = _call(runtime_attr("call"), func, *call.args, keywords=call.keywords)
         callee = func if isinstance(func, gast.Name) else None
         return new, [callee] + list(call.args) + keywords, 0, bool(keywords)
+
+    def static_rule(self, func):
+        """Return binding names `(rule, primal)` if `func` names a global with a rule now."""
+        from ..rules import registry
+
+        if isinstance(func, gast.Name):
+            if func.id in self.assign_counts or self.resolve.is_free(func.id):
+                return None
+            found, value = self.resolve(func.id)
+            label = func.id
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id not in self.assign_counts \
+                and not self.resolve.is_free(func.value.id):
+            found, module = self.resolve(func.value.id)
+            if not found or not isinstance(module, types.ModuleType):
+                return None
+            found, value = hasattr(module, func.attr), getattr(module, func.attr, None)
+            label = func.attr
+        else:
+            return None
+        if not found or isinstance(value, type):
+            return None
+        rule = registry.lookup_rule(value)
+        if rule is None:
+            return None
+        key = id(value)
+        if key not in self.static_rules:
+            self.static_rules[key] = (self.namer.new(f"{label}_rule"),
+                                      self.namer.new(f"{label}_function"), rule, value)
+        rule_name, primal_name, _, _ = self.static_rules[key]
+        return rule_name, primal_name
 
     def operator_rule(self, name):
         binding = self.operator_rules.get(name)

@@ -143,6 +143,9 @@ def transform(fn, runtime, operator_rules):
     bindings = {RUNTIME: runtime}
     for op_name, binding in reverse.operator_rules.items():
         bindings[binding] = operator_rules[op_name]
+    for rule_name, primal_name, rule, primal in reverse.static_rules.values():
+        bindings[rule_name] = rule
+        bindings[primal_name] = primal
 
     text = codegen.render(generated)
     codegen.register_source(text, fn.__qualname__)

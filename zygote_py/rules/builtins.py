@@ -20,8 +20,11 @@ def _dense(dy):
     return dy.dense() if type(dy) is IndexedGradient else dy
 
 
+_NUMERIC_TYPES = frozenset({float, int, np.ndarray, np.float64, np.float32, complex})
+
+
 def _is_numeric(x):
-    return isinstance(x, (np.ndarray, numbers.Number, np.generic))
+    return type(x) in _NUMERIC_TYPES or isinstance(x, (np.ndarray, numbers.Number, np.generic))
 
 
 def _overloaded(name, a, b=None, reflected=None):
@@ -166,7 +169,10 @@ def pow_rule(a, b):
         dy = _dense(dy)
         da = None
         if _differentiable(a):
-            da = unbroadcast(_zero_where_no_cotangent(dy, power_derivative(a, b)), a)
+            local = power_derivative(a, b)
+            # Integer exponents of at least 1 have a finite derivative everywhere.
+            finite = not np.ndim(b) and b >= 1 and b == int(b)
+            da = unbroadcast(dy * local if finite else _zero_where_no_cotangent(dy, local), a)
         db = None
         if _differentiable(b):
             # d(a**b)/db = a**b * log(a); at a == 0 the limit is 0 for b > 0. A negative base

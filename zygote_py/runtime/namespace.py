@@ -4,11 +4,13 @@ from .accumulate import accumulate, densify
 from .containers import (append, copyto, build_dict, build_sequence, closure_cotangent, dict_cotangent,
                          field_cotangent, iterate, mutating_call, sequence_cotangent, setitem,
                          ufunc_at, unpack)
-from .dispatch import call, call_method, call_method_packed, call_packed
+from .dispatch import (call, call_as_rule, call_method, call_method_packed, call_packed,
+                       run_rule_pullback)
 from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 from .params import implicit_accumulate
 
 __all__ = ["accumulate", "densify", "append", "copyto", "build_dict", "build_sequence",
            "closure_cotangent", "dict_cotangent", "field_cotangent", "iterate", "mutating_call",
            "sequence_cotangent", "setitem", "ufunc_at", "unpack", "call", "call_method",
-           "call_method_packed", "call_packed", "getattr", "implicit_accumulate"]
+           "call_method_packed", "call_packed", "getattr", "implicit_accumulate", "call_as_rule",
+           "run_rule_pullback"]
