@@ -475,3 +475,9 @@ def scatter_add(x):
     out = np.zeros(3)
     np.add.at(out, [0, 0, 2], x * 2)
     return np.sum(out ** 2)
+
+
+def module_functions_named_like_methods(x):
+    ordered = np.sort(x)
+    longer = np.append(ordered, x[0])
+    return np.sum(np.add(longer, 1.0) ** 2)

@@ -99,6 +99,7 @@ CASES = [
     (p.reassigns_parameter, (vec(3), True)),
     (p.reassigns_parameter, (vec(3), False)),
     (p.scatter_add, (vec(3),)),
+    (p.module_functions_named_like_methods, (vec(4),)),
 ]
 
 

@@ -274,7 +274,7 @@ def transform_forward(fn, runtime):
     namer = Namer(names_in(node))
     lowered = control_flow.lower(node, namer)
     try:
-        body = normalize.normalize(lowered, namer)
+        body = normalize.normalize(lowered, namer, _local_names(node))
     except normalize.AttributeWrite as error:
         from .transform import _raise_mutation
 

@@ -41,7 +41,10 @@ def _located(node, like):
 
 
 class Normalizer:
-    def __init__(self, namer):
+    def __init__(self, namer, local_names=()):
+        # Only a local variable can be a list or dict this function mutates; `np.sort(x)`
+        # or `np.append(a, b)` on a module are ordinary calls.
+        self.local_names = set(local_names)
         self.namer = namer
         self.out = None
         self.stmt_node = None
@@ -61,6 +64,7 @@ class Normalizer:
         return node
 
     def assign(self, name, value):
+        self.local_names.add(name)
         self.emit(gast.Assign(targets=[store(name)], value=value, type_comment=None))
 
     def temp(self, value, stem="t"):
@@ -81,7 +85,8 @@ class Normalizer:
         if isinstance(value, gast.Constant):
             return  # docstrings and bare constants do nothing
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-                and isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS:
+                and isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS \
+                and value.func.value.id in self.local_names:
             self.mutating_call(value, result=None)
             return
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
@@ -115,7 +120,8 @@ class Normalizer:
             value = stmt.value
             if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                     and isinstance(value.func.value, gast.Name) \
-                    and value.func.attr in MUTATING_METHODS:
+                    and value.func.attr in MUTATING_METHODS \
+                    and value.func.value.id in self.local_names:
                 self.mutating_call(value, result=targets[0].id)
                 return
             self.assign(targets[0].id, self.rhs(value))
@@ -461,6 +467,6 @@ def _describe_target(target):
     return f"assignment to {type(target).__name__}"
 
 
-def normalize(body, namer):
-    """Return `body` in A-normal form."""
-    return Normalizer(namer).block(body)
+def normalize(body, namer, local_names):
+    """Return `body` in A-normal form; `local_names` are the function's own variables."""
+    return Normalizer(namer, local_names).block(body)

@@ -124,7 +124,7 @@ def transform(fn, runtime, operator_rules):
     namer = Namer(names_in(node))
     lowered = control_flow.lower(node, namer)
     try:
-        body = normalize.normalize(lowered, namer)
+        body = normalize.normalize(lowered, namer, _local_names(node))
     except normalize.AttributeWrite as error:
         _raise_mutation(parsed, error.node, error.what)
     normalized = gast.FunctionDef(name=node.name, args=node.args, body=body,
