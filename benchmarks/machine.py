@@ -3,7 +3,9 @@
 import datetime
 import importlib.metadata
 import os
+import pathlib
 import platform
+import subprocess
 
 from benchmarks import threads
 
@@ -46,6 +48,17 @@ def blas_description():
     return f"{blas.get('name', 'unknown')} {blas.get('version', '')} (numpy.show_config)"
 
 
+def source_revision():
+    """Return `git describe --always --dirty` of the repository, or None outside a checkout."""
+    repository = pathlib.Path(__file__).resolve().parent.parent
+    try:
+        completed = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=repository,
+                                   capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None
+
+
 def describe_machine(thread_count):
     """Return a dict of the facts that the report header prints."""
     import numpy as np
@@ -62,6 +75,7 @@ def describe_machine(thread_count):
         "threads": threads.describe_threads(thread_count),
         # Other processes on the machine slow every library; the report shows how busy it was.
         "load_average": os.getloadavg(),
+        "source_revision": source_revision(),
         "versions": {name: package_version(name)
                      for name in ("zygote_py", "autograd", "jax", "jaxlib", "torch")},
     }
@@ -82,4 +96,6 @@ def format_machine(facts):
         "- load average (1, 5, 15 min) at the start: "
         + ", ".join(f"{value:.2f}" for value in facts["load_average"]),
         f"- packages: {versions}",
+        f"- repository revision: {facts['source_revision'] or 'unknown'} "
+        "(a -dirty suffix means uncommitted changes in the work tree)",
     ])
