@@ -11,6 +11,11 @@ from benchmarks.report import format_ratio, format_seconds, markdown_table, shor
 from benchmarks.timing import Failure, describe_exception, time_interleaved
 
 
+# A relative error above this marks a gradient as wrong in the summary. It is well above the
+# rounding differences of float32 between libraries (below 1e-6 on these workloads).
+WRONG_GRADIENT_ERROR = 1e-5
+
+
 @dataclasses.dataclass
 class LibraryResult:
     """One library's outcome on one case."""
@@ -148,7 +153,11 @@ def format_summary(case_results, settings):
             if result is None:
                 row.append("")
             elif result.status == "ok":
-                row.append(format_ratio(result.ratio))
+                cell = format_ratio(result.ratio)
+                if result.gradient_error is not None and \
+                        result.gradient_error > WRONG_GRADIENT_ERROR:
+                    cell += " (wrong gradient)"
+                row.append(cell)
             else:
                 row.append(result.status)
         rows.append(row)

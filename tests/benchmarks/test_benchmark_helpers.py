@@ -113,3 +113,20 @@ def test_transform_latency_functions_are_distinct():
     x = np.ones((3, 4))
     W = np.full((4, 4), 0.1)
     assert first(x, W, np.zeros(4), 1.0, 3) == pytest.approx(second(x, W, np.zeros(4), 1.0, 3))
+
+
+def test_summary_marks_wrong_gradient():
+    from benchmarks.config import make_settings
+    from benchmarks.timed_workloads import CaseResult, LibraryResult, format_summary
+
+    settings = make_settings(True, ["numpy", "adjoint", "zygote_py"], {}, 1)
+    results = {
+        "numpy": LibraryResult("numpy", median_seconds=1e-6, ratio=1.0),
+        "adjoint": LibraryResult("adjoint", median_seconds=2e-6, ratio=2.0, gradient_error=0.0),
+        "zygote_py": LibraryResult("zygote_py", median_seconds=3e-6, ratio=3.0,
+                                   gradient_error=0.5),
+    }
+    summary = format_summary([CaseResult("tiny_ops", "", "tiny_ops", results)], settings)
+    row = summary.splitlines()[2]
+    assert "2.00 " in row
+    assert "3.00 (wrong gradient)" in row
