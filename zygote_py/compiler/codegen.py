@@ -15,7 +15,6 @@ import re
 import types
 
 import astunparse
-import copy
 import gast
 
 from . import source
@@ -33,18 +32,6 @@ def render(node):
 
 def _unescape(text):
     return text.replace("\\'", "'").replace('\\"', '"')
-
-
-def _strip_markers(tree):
-    for node in ast.walk(tree):
-        for field in ("body", "orelse"):
-            stmts = getattr(node, field, None)
-            if isinstance(stmts, list):
-                kept = [s for s in stmts if not (isinstance(s, ast.Expr)
-                        and isinstance(s.value, ast.Constant)
-                        and isinstance(s.value.value, str)
-                        and s.value.value.startswith("__zp_comment__"))]
-                setattr(node, field, kept or [ast.Pass()])
 
 
 def build(node, user_fn, bindings, filename, first_line):
@@ -71,7 +58,8 @@ def build(node, user_fn, bindings, filename, first_line):
                                decorator_list=[], returns=None, type_comment=None,
                                type_params=[])
     module = gast.gast_to_ast(gast.Module(body=[factory], type_ignores=[]))
-    _strip_markers(module)
+    # The `# grad of:` markers are constant expression statements, which CPython's compiler
+    # drops, so they need no stripping here.
     _fill_locations(module, first_line)
     code = compile(module, filename, "exec")
     node.body.pop(0)
@@ -86,14 +74,18 @@ def build(node, user_fn, bindings, filename, first_line):
 
 def _remember_generated(node, code, filename):
     """Keep the AST of generated functions so they can be transformed again."""
-    generated_names = {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)
-                       and getattr(n, "zp_generated", False)} | {node.name}
-    nodes = {n.name: n for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
+    # The generated `back` functions sit in the top level of the generated body.
+    nodes = {n.name: n for n in node.body if isinstance(n, gast.FunctionDef)
+             and getattr(n, "zp_generated", False)}
+    nodes[node.name] = node
+    generated_names = set(nodes)
     stack = [code]
     while stack:
         current = stack.pop()
         if current.co_name in generated_names and current.co_name in nodes:
-            source.remember(current, copy.deepcopy(nodes[current.co_name]), filename)
+            # Stored as is: nothing changes a generated AST after compilation, and
+            # parse_function copies it before a transform.
+            source.remember(current, nodes[current.co_name], filename)
         stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
 
 

@@ -10,6 +10,8 @@ Because generated pullback code and rules are ordinary Python, this transform al
 them, which is how `hessian` differentiates a gradient (forward over reverse).
 """
 
+import functools
+
 import gast
 
 from . import codegen, control_flow, fence, normalize
@@ -246,13 +248,17 @@ class Forward:
 
 
 class ForwardTransformed:
-    def __init__(self, code, binding_cells, source, param_names, free_names, tangents_name):
+    def __init__(self, code, binding_cells, node, param_names, free_names, tangents_name):
         self.tangents_name = tangents_name
         self.code = code
         self.binding_cells = binding_cells
-        self.source = source
+        self.node = node
         self.param_names = param_names
         self.free_names = free_names
+
+    @functools.cached_property
+    def source(self):
+        return codegen.render(self.node)
 
     def bind(self, fn):
         return codegen.bind(self.code, self.binding_cells, fn)
@@ -291,10 +297,9 @@ def transform_forward(fn, runtime):
 
     forward = Forward(parsed, namer, activity, params, free_names)
     generated = forward.function(normalized)
-    text = codegen.render(generated)
     code, cells = codegen.build(generated, fn, {FORWARD_RUNTIME: runtime}, parsed.filename,
                                 getattr(node, "lineno", None) or fn.__code__.co_firstlineno)
-    return ForwardTransformed(code, cells, text, params, free_names, forward.tangents_name)
+    return ForwardTransformed(code, cells, generated, params, free_names, forward.tangents_name)
 
 
 def forward_source(fn):

@@ -6,6 +6,7 @@ codegen) and hands back a `Transformed`: the callable pullback form and its read
 
 import builtins
 import dataclasses
+import functools
 import logging
 
 import gast
@@ -24,11 +25,19 @@ logger = logging.getLogger(__name__)
 class Transformed:
     code: object
     binding_cells: dict
-    source: str
+    node: object
+    qualname: str
     param_names: tuple
     positional_count: int
     has_varargs: bool
     has_varkw: bool
+
+    @functools.cached_property
+    def source(self):
+        """The readable generated code; rendered on first request, since few ask for it."""
+        text = codegen.render(self.node)
+        codegen.register_source(text, self.qualname)
+        return text
 
     def bind(self, fn):
         """Return the pullback form bound to `fn`'s globals and closure cells."""
@@ -147,12 +156,12 @@ def transform(fn, runtime, operator_rules):
         bindings[rule_name] = rule
         bindings[primal_name] = primal
 
-    text = codegen.render(generated)
-    codegen.register_source(text, fn.__qualname__)
-    logger.debug("generated pullback of %s:\n%s", fn.__qualname__, text)
     code, cells = codegen.build(generated, fn, bindings, parsed.filename, node.lineno)
-    return Transformed(code, cells, text, params, positional, node.args.vararg is not None,
-                       node.args.kwarg is not None)
+    result = Transformed(code, cells, generated, fn.__qualname__, params, positional,
+                         node.args.vararg is not None, node.args.kwarg is not None)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("generated pullback of %s:\n%s", fn.__qualname__, result.source)
+    return result
 
 
 def _raise_mutation(parsed, node, what):
