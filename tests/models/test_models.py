@@ -392,3 +392,14 @@ def test_differentiable_closure_in_implicit_mode():
     gs = gradient(lambda: loss(x), Params([W]))
     expected = gradient(lambda W: np.sum(np.tanh(W @ x)), W)[0]
     np.testing.assert_allclose(gs[W], expected)
+
+
+def test_structural_field_named_like_method():
+    class Basket:
+        def __init__(self, items, weight):
+            self.items = items
+            self.weight = weight
+
+    (g,) = gradient(lambda b: b.items * b.weight, Basket(2.0, 3.0))
+    assert g["items"] == 3.0
+    assert g.weight == 2.0
