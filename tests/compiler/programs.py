@@ -481,3 +481,15 @@ def module_functions_named_like_methods(x):
     ordered = np.sort(x)
     longer = np.append(ordered, x[0])
     return np.sum(np.add(longer, 1.0) ** 2)
+
+
+def constant_operations(x):
+    y = -x + 2.0
+    y = 3.0 - y * 0.5
+    y = y / 4.0 + x ** 3 + 2.5 * x
+    return np.sum(y ** 0.5)
+
+
+def repeated_list(x):
+    values = [x, x * 2] * 3
+    return sum(values)

@@ -100,6 +100,8 @@ CASES = [
     (p.reassigns_parameter, (vec(3), False)),
     (p.scatter_add, (vec(3),)),
     (p.module_functions_named_like_methods, (vec(4),)),
+    (p.constant_operations, (pos(3),)),
+    (p.repeated_list, (1.5,)),
 ]
 
 
@@ -115,6 +117,7 @@ def test_program_matches_finite_differences(program, args):
     (p.numpy_functions, (vec(4).astype(np.float32),)),
     (p.accumulate_indexing, (vec(4).astype(np.float32),)),
     (p.fills_buffer, (vec(3).astype(np.float32),)),
+    (p.constant_operations, (pos(3).astype(np.float32),)),
     (p.for_over_array_rows, (rng.standard_normal((3, 4)).astype(np.float32),)),
 ])
 def test_float32_stays_float32(program, args):

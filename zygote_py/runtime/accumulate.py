@@ -49,6 +49,11 @@ class IndexedGradient:
     def is_sequence(self):
         return isinstance(self.dtype, type) and issubclass(self.dtype, (list, tuple))
 
+    def scaled(self, factor):
+        """Return this gradient times a number, still sparse."""
+        entries = [(index, value * factor) for index, value in self._entries[: self._count]]
+        return IndexedGradient(self.shape, self.dtype, entries)
+
     def dense(self):
         if self.is_sequence:
             return self.add_into_sequence([None] * self.shape)
@@ -140,3 +145,41 @@ def accumulate(a, b):
             return type(a)(*parts)
         return type(a)(parts)
     return a + b
+
+
+def passed(g):
+    """The gradient of `x + c` with respect to `x`: the same gradient."""
+    return g
+
+
+def scaled(g, factor):
+    """The gradient of `x * factor` with respect to `x`, for a number `factor`.
+
+    A list or tuple gradient means `x` was a sequence repeated `factor` times, so the
+    pieces are summed back.
+    """
+    kind = type(g)
+    if kind is np.ndarray or kind is float or kind is np.float64 or kind is np.float32:
+        return g * factor
+    if kind is IndexedGradient:
+        return g.scaled(factor) if not g.is_sequence else scaled(densify(g), factor)
+    if kind is list or kind is tuple:
+        times = int(factor)
+        size = len(g) // times if times else 0
+        parts = [None] * size
+        for index, value in enumerate(g):
+            parts[index % size] = accumulate(parts[index % size], value)
+        return kind(parts)
+    return g * factor
+
+
+def power_scaled(g, x, exponent):
+    """The gradient of `x ** exponent` with respect to `x`, for a number `exponent`."""
+    from ..rules.builtins import power_derivative
+
+    g = densify(g)
+    local = power_derivative(x, exponent)
+    if exponent >= 1 and exponent == int(exponent):
+        return g * local
+    # A zero gradient gives zero even where the derivative is infinite (x = 0, c < 1).
+    return g * np.where(g == 0, 0, local)

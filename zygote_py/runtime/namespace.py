@@ -1,6 +1,6 @@
 """The helpers that generated code reaches through the name `__zp`."""
 
-from .accumulate import accumulate, densify
+from .accumulate import accumulate, densify, passed, power_scaled, scaled
 from .containers import (append, copyto, build_dict, build_sequence, closure_cotangent, dict_cotangent,
                          field_cotangent, iterate, mutating_call, sequence_cotangent, setitem,
                          ufunc_at, unpack)
@@ -9,7 +9,7 @@ from .dispatch import (call, call_as_rule, call_method, call_method_packed, call
 from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 from .params import implicit_accumulate
 
-__all__ = ["accumulate", "densify", "append", "copyto", "build_dict", "build_sequence",
+__all__ = ["accumulate", "densify", "passed", "power_scaled", "scaled", "append", "copyto", "build_dict", "build_sequence",
            "closure_cotangent", "dict_cotangent", "field_cotangent", "iterate", "mutating_call",
            "sequence_cotangent", "setitem", "ufunc_at", "unpack", "call", "call_method",
            "call_method_packed", "call_packed", "getattr", "implicit_accumulate", "call_as_rule",
