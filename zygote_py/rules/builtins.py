@@ -330,3 +330,30 @@ OPERATOR_RULES = {
     "xor": _bitwise(operator.xor), "lshift": _bitwise(operator.lshift),
     "rshift": _bitwise(operator.rshift),
 }
+
+
+_FAST_TYPES = frozenset({np.ndarray, float, np.float64, np.float32})
+
+
+def binary_pullback(name, dy, a, b):
+    """The gradients of `a <name> b` for inlined operators: `(da, db)`.
+
+    Arrays and floats take the formulas here; any other operand (a list, a user class)
+    runs the operator's rule again and uses its pullback.
+    """
+    if type(a) in _FAST_TYPES and type(b) in _FAST_TYPES:
+        dy = _dense(dy)
+        if name == "add":
+            return unbroadcast(dy, a), unbroadcast(dy, b)
+        if name == "sub":
+            return unbroadcast(dy, a), unbroadcast(-dy, b)
+        if name == "mul":
+            return unbroadcast(dy * b, a), unbroadcast(dy * a, b)
+        if name == "truediv":
+            return unbroadcast(dy / b, a), unbroadcast(-dy * a / (b * b), b)
+        if name == "matmul":
+            return matmul_gradients(dy, a, b)
+    _, back = OPERATOR_RULES[name](a, b)
+    if back is None:
+        return None, None
+    return back(dy)

@@ -8,9 +8,10 @@ from .dispatch import (call, call_as_rule, call_method, call_method_packed, call
                        run_rule_pullback)
 from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 from .params import implicit_accumulate
+from ..rules.builtins import binary_pullback
 
 __all__ = ["accumulate", "densify", "passed", "power_scaled", "scaled", "append", "copyto", "build_dict", "build_sequence",
            "closure_cotangent", "dict_cotangent", "field_cotangent", "iterate", "mutating_call",
            "sequence_cotangent", "setitem", "ufunc_at", "unpack", "call", "call_method",
-           "call_method_packed", "call_packed", "getattr", "implicit_accumulate", "call_as_rule",
+           "call_method_packed", "call_packed", "getattr", "implicit_accumulate", "call_as_rule", "binary_pullback",
            "run_rule_pullback"]
