@@ -210,3 +210,36 @@ def test_hessian_of_function_with_inner_gradient():
         return gradient(np.sin, x)[0]
 
     assert hessian(d1, 0.5) == pytest.approx(-np.cos(0.5))
+
+
+def cubic_with_default(v, c=2.0):
+    return c * v ** 3
+
+
+def test_second_derivative_with_default_argument():
+    assert gradient(lambda t: gradient(cubic_with_default, t)[0], 1.0) == (12.0,)
+    np.testing.assert_allclose(hessian(lambda t: np.sum(cubic_with_default(t, c=2.0)),
+                                       np.ones(1)), [[12.0]])
+
+
+class Affine:
+    def __init__(self, W, activation):
+        self.W = W
+        self.activation = activation
+
+    def __call__(self, x):
+        return self.activation(self.W @ x)
+
+
+def test_hessian_through_callable_object():
+    model = Affine(np.array([[0.5, -0.2], [0.1, 0.3]]), np.tanh)
+    x0 = np.array([0.3, -0.4])
+
+    def loss(x):
+        return np.sum(model(x) ** 2)
+
+    H = hessian(loss, x0)
+    eps = 1e-5
+    columns = [(gradient(loss, x0 + eps * e)[0] - gradient(loss, x0 - eps * e)[0]) / (2 * eps)
+               for e in np.eye(2)]
+    np.testing.assert_allclose(H, np.stack(columns, axis=1), atol=1e-7)

@@ -12,6 +12,7 @@ import types
 from ..errors import MissingRuleError
 from ..rules import registry
 from . import dispatch, forward_dispatch
+from .containers import closure_cotangent
 from .forward_dispatch import call, closure_tangent, register_forward_rule
 
 
@@ -26,6 +27,14 @@ def resolve_pullback(f):
     if isinstance(f, types.FunctionType):
         info, pullback = dispatch.transformed(f)
         return "python", pullback, info
+    wrapped = getattr(f, "__zygote_function__", None)
+    if wrapped is not None:
+        return resolve_pullback(wrapped)
+    if isinstance(f, types.MethodType) and not isinstance(f.__self__, type):
+        return "receiver", f.__func__, f.__self__
+    call_method_ = getattr(type(f), "__call__", None)
+    if isinstance(call_method_, types.FunctionType) and not isinstance(f, type):
+        return "receiver", call_method_, f
     return "unsupported", None, None
 
 
@@ -57,6 +66,19 @@ class FunctionBack:
         return (grads[0],) + tuple(dispatch._match(g, a) for g, a in zip(grads[1:], self.args))
 
 
+class AttributeBack:
+    """The pullback of a function stored on an object, sending its gradient to the field."""
+
+    def __init__(self, back, name):
+        self.back = back
+        self.name = name
+
+    def __call__(self, dy):
+        grads = self.back(dy)
+        dobj = None if grads[0] is None else closure_cotangent((self.name,), (grads[0],))
+        return (dobj,) + tuple(grads[1:])
+
+
 class DropFirst:
     """A pullback without its first entry (a method's function slot)."""
 
@@ -72,6 +94,15 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
     kind, target, info = resolve_pullback(f)
     if kind == "plain":
         return (f(*fargs, **kwargs), None), None
+    if kind == "receiver":
+        # A bound method or a callable object: the plain function with the receiver first,
+        # whose gradient is the callee's own.
+        receiver = info
+        pair, dpair = pullback_form_jvp(target, None, (receiver,) + tuple(fargs),
+                                        (df,) + tuple(dfargs), kwargs)
+        y, back = pair
+        dy, dback = split_pair(dpair)
+        return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
     if kind == "rule":
         pair, dpair = call(target, None, fargs, dfargs, kwargs, {})
         y, back = pair
@@ -79,6 +110,8 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
         wrapper = dispatch._rule_back(back, len(fargs), bool(kwargs))
         dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
         return (y, wrapper), (dy, dwrapper)
+    if kind == "python" and getattr(f, "__zygote_function__", None) is not None:
+        return pullback_form_jvp(f.__zygote_function__, df, fargs, dfargs, kwargs)
     if kind == "python":
         # The pullback form reads the same captured variables as f, so f's closure tangent
         # is the pullback's too.
@@ -108,6 +141,13 @@ def method_form_jvp(obj, dobj, name, margs, dmargs, kwargs):
         y, back = pair
         dy, dback = split_pair(dpair)
         return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
+    if kind == "attribute":
+        # A function stored on the object (`self.activation(x)`): its own gradient, if
+        # any, belongs to that field of the object.
+        pair, dpair = pullback_form_jvp(target, None, margs, dmargs, kwargs)
+        y, back = pair
+        dy, dback = split_pair(dpair)
+        return (y, AttributeBack(back, name)), (dy, closure_tangent(("back",), (dback,)))
     raise MissingRuleError(f"second derivatives through the method {describe(obj)}.{name} "
                            "are not supported")
 
@@ -121,6 +161,8 @@ def resolve_method(obj, name):
     attribute = getattr(obj, name)
     if getattr(attribute, "__self__", None) is obj and hasattr(attribute, "__func__"):
         return "python", attribute.__func__
+    if name in getattr(obj, "__dict__", {}) and callable(attribute):
+        return "attribute", attribute
     return "unsupported", None
 
 
