@@ -403,3 +403,53 @@ def test_structural_field_named_like_method():
     (g,) = gradient(lambda b: b.items * b.weight, Basket(2.0, 3.0))
     assert g["items"] == 3.0
     assert g.weight == 2.0
+
+
+def test_augmented_assignment_through_alias_raises():
+    def alias(a, x):
+        b = a
+        a += x
+        return np.sum(b * x)
+
+    with pytest.raises(MutationError) as info:
+        gradient(alias, np.ones(3), np.arange(3.0))
+    assert info.value.lineno == alias.__code__.co_firstlineno + 2
+    assert "copy" in str(info.value)
+
+
+def test_augmented_assignment_on_view_raises():
+    def view(M, x):
+        row = M[0]
+        row += x
+        return np.sum(M * x)
+
+    with pytest.raises(MutationError):
+        gradient(view, np.ones((2, 3)), np.arange(3.0))
+
+
+def test_augmented_assignment_on_float_argument_is_fine():
+    def scale(v):
+        v *= 3.0
+        return v * v
+
+    assert gradient(scale, 2.0) == (36.0,)
+
+
+def test_write_into_reshaped_argument_raises():
+    def reshaped(y):
+        m = y.reshape(3, 1)
+        m[1, 0] = 0.0
+        return np.sum(y ** 2)
+
+    with pytest.raises(MutationError):
+        gradient(reshaped, np.ones(3))
+
+
+def test_out_keyword_raises():
+    def writes_out(x):
+        y = np.zeros(3)
+        np.multiply(x, 2.0, out=y)
+        return np.sum(y)
+
+    with pytest.raises(MutationError, match="out="):
+        gradient(writes_out, np.ones(3))

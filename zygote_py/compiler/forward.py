@@ -158,6 +158,20 @@ class Forward:
         return [setup, loop]
 
     def assignment(self, stmt):
+        from .reverse import Reverse
+
+        checks = []
+        for check in Reverse.runtime_checks(self, stmt):
+            check.func = _rt(check.func.attr)
+            checks.append(gast.Expr(value=check))
+        return checks + self.assignment_unchecked(stmt)
+
+    def inplace_check(self, stmt):
+        from .reverse import Reverse
+
+        return Reverse.inplace_check(self, stmt)
+
+    def assignment_unchecked(self, stmt):
         target = stmt.targets[0].id
         value = stmt.value
         dtarget = self.namer.gradient(target) if self.activity.is_active_name(target) else None
@@ -266,7 +280,8 @@ class ForwardTransformed:
 
 def transform_forward(fn, runtime):
     """Return the `ForwardTransformed` JVP form of the Python function `fn`."""
-    from .transform import Resolver, _local_names, _ordered_like_code, _ZeroArgumentSuper
+    from .transform import (Resolver, _check_mutations, _local_names, _ordered_like_code,
+                            _ZeroArgumentSuper)
 
     fn = unwrap(fn)
     parsed = parse_function(fn)
@@ -294,6 +309,7 @@ def transform_forward(fn, runtime):
     local_names = _local_names(normalized) - free_names
     activity = Activity(params, local_names, resolver)
     activity.run(body)
+    _check_mutations(parsed, body, params, activity)
 
     forward = Forward(parsed, namer, activity, params, free_names)
     generated = forward.function(normalized)

@@ -240,6 +240,33 @@ class Reverse:
     # ----- assignments -----
 
     def assignment(self, stmt):
+        checks = [gast.copy_location(gast.Expr(value=check), stmt)
+                  for check in self.runtime_checks(stmt)]
+        forward, backward = self.assignment_unchecked(stmt)
+        return checks + forward, backward
+
+    def runtime_checks(self, stmt):
+        """Checks that must run before `stmt`: in-place updates and out= arguments."""
+        checks = []
+        if getattr(stmt, "zp_check_inplace", False):
+            checks.append(self.inplace_check(stmt))
+        out = getattr(stmt, "zp_check_out", None)
+        if out is not None:
+            lineno = getattr(stmt, "lineno", None) or 0
+            where = f"{self.parsed.filename}:{lineno} ({self.parsed.line_text(lineno).strip()!r})"
+            checks.append(_call(runtime_attr("check_out"), out, const(where),
+                                const(self.parsed.filename), const(lineno)))
+        return checks
+
+    def inplace_check(self, stmt):
+        """`__zp.check_inplace(x, where)`: an augmented assignment on a value not owned."""
+        lineno = getattr(stmt, "lineno", None) or 0
+        where = f"{self.parsed.filename}:{lineno} ({self.parsed.line_text(lineno).strip()!r})"
+        return _call(runtime_attr("check_inplace"), load(stmt.targets[0].id),
+                     const(stmt.targets[0].id), const(where), const(self.parsed.filename),
+                     const(lineno))
+
+    def assignment_unchecked(self, stmt):
         target = stmt.targets[0].id
         value = stmt.value
         if target not in self.active or not self.value_is_active(value):

@@ -175,15 +175,45 @@ def _raise_mutation(parsed, node, what):
 
 
 def _check_mutations(parsed, body, params, activity):
-    """Reject in-place writes into values the function did not create."""
+    """Reject in-place writes into values the function did not create.
+
+    The `**kwargs` dict is new on every call, so the function may change it.
+    """
+    arguments = parsed.node.args
+    varkw = arguments.kwarg.id if arguments.kwarg is not None else None
     statements = list(_walk_statements(body, ()))
     created = _created_names(statements)
+    # A parameter rebound to a new object at the top level (`kwargs = dict(kwargs)`) is
+    # the function's own from there on.
+    top_level = {id(stmt) for stmt in body}
+    rebound = {}
+    for position, (stmt, _) in enumerate(statements):
+        if id(stmt) in top_level and isinstance(stmt, gast.Assign) \
+                and _makes_new_object(stmt.value):
+            rebound.setdefault(stmt.targets[0].id, position)
     copies = _copies(statements)
     for position, (stmt, loops) in enumerate(statements):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
+            for keyword in stmt.value.keywords:
+                if keyword.arg == "out" and not (isinstance(keyword.value, gast.Constant)
+                                                 and keyword.value.value is None):
+                    # out= may still be None at run time (a wrapper passing it on).
+                    stmt.zp_check_out = keyword.value
         name = _mutated_name(stmt)
+        if name is None and getattr(stmt, "zp_augmented", False):
+            name = stmt.targets[0].id
+            if name not in params and name in created and not any(
+                    copy_position < position or (set(copy_loops) & set(loops))
+                    for copy_position, copy_loops in copies.get(name, ())):
+                continue
+            # `x += v` changes an array, list or dict in place, and other names may see it;
+            # on a number or tuple it rebinds x, which is what the generated code does.
+            stmt.zp_check_inplace = True
+            continue
         if name is None:
             continue
-        if name in params:
+        if name in params and name != varkw and not (
+                name in created and rebound.get(name, len(statements)) < position):
             what = f"writing into the argument {name!r}"
         elif name not in created:
             what = f"writing into {name!r}, which the function did not create"
@@ -208,20 +238,39 @@ def _walk_statements(stmts, loops):
     """Yield `(statement, enclosing loops)` in source order."""
     for stmt in stmts:
         yield stmt, loops
+        if isinstance(stmt, gast.FunctionDef):
+            continue  # a nested function is checked when it is transformed itself
         inner = loops + (id(stmt),) if isinstance(stmt, (gast.For, gast.While)) else loops
         for field in ("body", "orelse"):
             yield from _walk_statements(getattr(stmt, field, []) or [], inner)
 
 
-def _created_names(statements):
-    """Names whose every assignment makes a new object (a call, an operator, a display)."""
+# Functions and methods that may return their argument itself or a view of it.
+_MAY_ALIAS = frozenset({"asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+                        "reshape", "view", "ravel", "transpose", "squeeze", "swapaxes",
+                        "moveaxis", "expand_dims", "broadcast_to", "atleast_1d", "atleast_2d",
+                        "atleast_3d", "diagonal", "real", "imag"})
+
+
+def _makes_new_object(value):
     fresh = (gast.Call, gast.BinOp, gast.UnaryOp, gast.List, gast.Dict, gast.Tuple, gast.Set,
              gast.Constant, gast.Compare)
+    if not isinstance(value, fresh):
+        return False
+    if isinstance(value, gast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+        return name not in _MAY_ALIAS
+    return True
+
+
+def _created_names(statements):
+    """Names whose every assignment makes a new object (a call, an operator, a display)."""
     verdict = {}
     for stmt, _ in statements:
         if isinstance(stmt, gast.Assign) and _mutated_name(stmt) is None:
             name = stmt.targets[0].id
-            made = isinstance(stmt.value, fresh) or getattr(stmt, "zp_mutated", False)
+            made = _makes_new_object(stmt.value) or getattr(stmt, "zp_mutated", False)
             verdict[name] = verdict.get(name, True) and made
     return {name for name, ok in verdict.items() if ok}
 

@@ -435,3 +435,27 @@ def _register_structural_rule():
 
 
 _register_structural_rule()
+
+
+def check_inplace(value, name, where, filename, lineno):
+    """Raise `MutationError` if `x op= v` would change a mutable object in place."""
+    if isinstance(value, (np.ndarray, list, dict, set, Buffer)):
+        from ..errors import MutationError
+
+        raise MutationError(
+            f"the augmented assignment to {name!r} at {where} changes a "
+            f"{type(value).__name__} in place, and {name!r} is an argument, a view or shares "
+            "its object with another name, so the gradient cannot follow. Write "
+            f"{name} = {name} + ... to make a new value, or copy it first with .copy()",
+            filename, lineno)
+
+
+def check_out(out, where, filename, lineno):
+    """Raise `MutationError` if a call at `where` writes its result into `out=`."""
+    if out is not None:
+        from ..errors import MutationError
+
+        raise MutationError(
+            f"the keyword out= at {where} writes a result into an existing array, which the "
+            "gradient cannot follow; assign the result to a variable instead",
+            filename, lineno)

@@ -4,6 +4,7 @@ from .forward_dispatch import (append, build_dict, build_sequence, call, call_me
                                closure_tangent, copyto, getitem, iterate, mutating_call, setitem,
                                starred_keyword_tangents, starred_tangents, tangent_item,
                                ufunc_at, unary, unpack)
+from .containers import check_inplace, check_out
 from .forward_dispatch import binary_any as binary
 from .forward_dispatch import getattr_ as getattr  # noqa: A001 - the name generated code uses
 
@@ -11,4 +12,4 @@ __all__ = ["append", "build_dict", "build_sequence", "call", "call_method", "clo
            "copyto", "getitem", "iterate", "mutating_call", "setitem",
            "starred_keyword_tangents", "starred_tangents", "tangent_item", "ufunc_at", "unary",
            "unpack",
-           "binary", "getattr"]
+           "binary", "getattr", "check_inplace", "check_out"]
