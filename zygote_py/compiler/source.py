@@ -65,11 +65,38 @@ def parse_function(fn):
         node = _find_lambda(fn, code, lines, start, filename)
         return ParsedFunction(node, filename, lines, True)
     node = _find_def(fn, code, lines, start, filename)
+    _check_matches_code(fn, code, node, filename)
     return ParsedFunction(node, filename, lines, False)
+
+
+def _check_matches_code(fn, code, node, filename):
+    """Raise if the source on disk no longer matches the function that is running.
+
+    Every global or attribute name the running code uses must appear in the source; an
+    edit that was not reloaded usually breaks that.
+    """
+    names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    names |= {n.attr for n in gast.walk(node) if isinstance(n, gast.Attribute)}
+    names |= {a.name.split(".")[0] for n in gast.walk(node)
+              if isinstance(n, (gast.Import, gast.ImportFrom)) for a in n.names}
+    names |= {a.name for n in gast.walk(node) if isinstance(n, gast.ImportFrom) for a in n.names}
+    names |= {n.module for n in gast.walk(node) if isinstance(n, gast.ImportFrom) and n.module}
+    names |= {a.name for n in gast.walk(node) if isinstance(n, gast.Import) for a in n.names}
+    parameters = [a.id for a in node.args.posonlyargs + node.args.args]
+    missing = [name for name in code.co_names if name not in names]
+    if missing or parameters != list(code.co_varnames[: code.co_argcount]):
+        raise SourceUnavailableError(
+            f"the source of {fn.__qualname__} in {filename} has changed since the function "
+            "was defined (it uses "
+            f"{', '.join(missing) if missing else 'other parameters'} in the running code); "
+            "reload the module or re-run the cell, then differentiate again")
 
 
 def _read_lines(fn, code):
     filename = code.co_filename
+    # A module reloaded after an edit (as notebook autoreload does) has new code; drop the
+    # cached text of a file that changed on disk.
+    linecache.checkcache(filename)
     lines = linecache.getlines(filename, getattr(fn, "__globals__", {}))
     if lines:
         return lines
