@@ -3,12 +3,14 @@
 import collections
 import functools
 import numbers
+import types
 
 import numpy as np
 
 from .compiler.cache import transformed
 from .compiler.source import unwrap
 from .errors import NonScalarOutputError
+from .rules import registry
 from .runtime import dispatch
 from .runtime.accumulate import densify
 from .runtime.params import Params, close_context, implicit_accumulate, open_context
@@ -68,6 +70,10 @@ def _seed(y, f):
     kind = type(y)
     if kind is float or kind is np.float64 or kind is np.float32:
         return kind(1)
+    if y is None:
+        raise NonScalarOutputError(
+            f"gradient needs {_name(f)} to return a real scalar, but it returned None; check "
+            "that every path through it ends in a return statement")
     if isinstance(y, (bool, np.bool_)) or not isinstance(y, (numbers.Number, np.ndarray,
                                                              np.generic)):
         raise NonScalarOutputError(
@@ -101,6 +107,9 @@ def gradient(f, *args, **kwargs):
 
     Example: `gradient(lambda x, y: x * y, 2.0, 3.0) == (3.0, 2.0)`.
     """
+    if not callable(f) and not isinstance(f, Params):
+        raise TypeError(f"gradient needs a function to differentiate as its first argument, "
+                        f"got {f!r} of type {type(f).__name__}")
     if isinstance(f, Params) and not args and not kwargs:
         params = f
         return lambda body: _implicit_gradient(body, params)[1]
@@ -191,6 +200,17 @@ def source(f, mode="reverse"):
     """Return the generated pullback code of `f` as readable Python."""
     fn = getattr(f, "__zygote_function__", f)
     fn = unwrap(fn)
+    if not isinstance(fn, types.FunctionType):
+        call_method = getattr(type(fn), "__call__", None)
+        if isinstance(call_method, types.FunctionType) and not isinstance(fn, type):
+            fn = call_method
+        elif registry.lookup_rule(fn) is not None:
+            raise TypeError(f"{_name(fn)} has a hand-written gradient rule, so zygote_py "
+                            "generates no code for it; source() shows the code generated for "
+                            "Python functions")
+        else:
+            raise TypeError(f"source() needs a Python function, a method or an object with a "
+                            f"Python __call__, got {_name(fn)} of type {type(fn).__name__}")
     if mode == "forward":
         from .compiler.forward import forward_source
 

@@ -25,6 +25,10 @@ def jvp(f, primals, tangents):
 
         jvp(np.sin, (0.5,), (1.0,)) == (np.sin(0.5), np.cos(0.5))
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes a tuple of primals and a tuple of tangents, as in "
+                        f"jvp(f, (x,), (v,)); got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}")
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents; pass "
@@ -172,6 +176,11 @@ def hessian(f, x):
     """
     if not _is_differentiable(x):
         raise TypeError(f"hessian needs a float scalar or array, got {type(x).__name__}")
+    value = f(x)
+    if np.ndim(value) != 0:
+        raise ValueError(f"hessian needs a function returning a scalar, but it returned an "
+                         f"array of shape {np.shape(value)}; use jacobian of the gradient for "
+                         "vector outputs")
     array = np.asarray(x)
     columns = []
     for position in range(array.size):

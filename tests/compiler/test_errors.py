@@ -169,3 +169,24 @@ def test_recursion_depth_error_names_function():
         return deep(x, n - 1) * 1.0
 
     assert gradient(deep, 2.0, 200) == (1.0, None)
+
+
+def test_helpful_messages_for_misuse():
+    with pytest.raises(TypeError, match="needs a function"):
+        gradient(3.0, 1.0)
+    with pytest.raises(NonScalarOutputError, match="return statement"):
+        gradient(lambda x: None, 1.0)
+    with pytest.raises(TypeError, match="tuple of primals"):
+        zp.jvp(np.sin, 0.5, 1.0)
+    with pytest.raises(ValueError, match="returning a scalar"):
+        zp.hessian(lambda x: x * 2, np.ones(2))
+    with pytest.raises(TypeError, match="hand-written gradient rule"):
+        zp.source(np.sin)
+
+
+def test_source_of_callable_object():
+    class Scale:
+        def __call__(self, x):
+            return x * 2
+
+    assert "def __call___pullback(self, x):" in zp.source(Scale())

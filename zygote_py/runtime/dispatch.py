@@ -114,7 +114,8 @@ def _call_builtin(f, args, kwargs):
     if not any(_may_carry(a) for a in args) and not any(_may_carry(v) for v in kwargs.values()):
         return f(*args, **kwargs), None
     raise MissingRuleError(
-        f"no gradient rule for {_describe(f)}, and it has no Python source to transform. "
+        f"no gradient rule for {_describe(f)}, and it is not a plain Python function whose "
+        "source zygote_py could transform. "
         "Register one with @zygote_py.adjoint(fn) (return the value and a pullback), or "
         "mark it with zygote_py.non_differentiable(fn) if no gradient should flow through it")
 
