@@ -87,7 +87,7 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     print(f"trained {args.epochs} epochs in {elapsed:.1f} s")
 
-    path = args.save or os.path.join(tempfile.mkdtemp(prefix="flux-digits-"), "digits.npz")
+    path = args.save or os.path.join(tempfile.gettempdir(), "flux-digits.npz")
     flux.save(path, model)
     fresh = build_model(args.seed + 1)
     flux.load(path, fresh)

@@ -53,7 +53,8 @@ def main(argv=None):
 
     (x_train, y_train), (x_test, y_test) = load_data(args.seed)
     init = flux.glorot_uniform(rng=np.random.default_rng(args.seed))
-    model = flux.Chain(flux.Dense(10, 32, flux.relu, init=init), flux.Dropout(0.1),
+    dropout = flux.Dropout(0.1, rng=np.random.default_rng(args.seed))
+    model = flux.Chain(flux.Dense(10, 32, flux.relu, init=init), dropout,
                        flux.Dense(32, 1, init=init))
     state = flux.setup(flux.AdamW(3e-3, decay=1e-3), model)
     loader = flux.DataLoader((x_train, y_train), batchsize=32, shuffle=True,

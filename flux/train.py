@@ -130,6 +130,11 @@ def train(loss, ps_or_model, data, opt, cb=None, progress=None):
         step = _implicit_step
     else:
         if isinstance(opt, Rule):
+            warnings.warn(
+                f"train got the rule {opt!r} in the explicit style, so its state (momentum, "
+                "moment estimates) starts afresh on every call; create the state once with "
+                "state = flux.setup(rule, model) and pass the state instead",
+                stacklevel=2)
             opt = setup(opt, ps_or_model)
         step = _explicit_step
     batches, bar = _progress(data, progress)

@@ -223,9 +223,10 @@ def test_train_explicit_style():
     np.testing.assert_allclose(model.bias, [1.0], atol=1e-2)
 
 
-def test_train_explicit_rule_accepted():
+def test_train_explicit_rule_accepted_with_warning():
     model = Dense(np.zeros((1, 1)), np.zeros(1))
-    flux.train(lambda m, x, y: flux.mse(m(x), y), model, line_data(), flux.Descent(0.1))
+    with pytest.warns(UserWarning, match="flux.setup"):
+        flux.train(lambda m, x, y: flux.mse(m(x), y), model, line_data(), flux.Descent(0.1))
     assert model.weight[0, 0] > 0
 
 
