@@ -14,10 +14,10 @@ import functools
 
 import gast
 
-from . import codegen, control_flow, fence, normalize
-from .activity import Activity, nested_free_names
-from .naming import FORWARD_RUNTIME, Namer, const, load, marker_name, names_in, runtime_attr, store
-from .source import parse_function, unwrap
+from . import codegen, fence
+from .activity import nested_free_names
+from .naming import FORWARD_RUNTIME, const, load, marker_name, runtime_attr, store
+from .source import unwrap
 
 TANGENTS = "__zp_tangents"
 
@@ -280,39 +280,16 @@ class ForwardTransformed:
 
 def transform_forward(fn, runtime):
     """Return the `ForwardTransformed` JVP form of the Python function `fn`."""
-    from .transform import (Resolver, _check_mutations, _local_names, _ordered_like_code,
-                            _ZeroArgumentSuper)
+    from .transform import front_end
 
     fn = unwrap(fn)
-    parsed = parse_function(fn)
-    fence.check(parsed)
-    node = parsed.node
-    params, _ = _ordered_like_code(node.args)
-    if "__class__" in fn.__code__.co_freevars:
-        first = params[0] if params else None
-        node.body = [_ZeroArgumentSuper(first).visit(s) for s in node.body]
-
-    namer = Namer(names_in(node))
-    lowered = control_flow.lower(node, namer)
-    try:
-        body = normalize.normalize(lowered, namer, _local_names(node))
-    except normalize.AttributeWrite as error:
-        from .transform import _raise_mutation
-
-        _raise_mutation(parsed, error.node, error.what)
-    normalized = gast.FunctionDef(name=node.name, args=node.args, body=body, decorator_list=[],
-                                  returns=None, type_comment=None, type_params=[])
-    gast.copy_location(normalized, node)
-
-    resolver = Resolver(fn)
+    front = front_end(fn)
+    parsed, params = front.parsed, front.params
     free_names = set(fn.__code__.co_freevars) - {"__class__"}
-    local_names = _local_names(normalized) - free_names
-    activity = Activity(params, local_names, resolver)
-    activity.run(body)
-    _check_mutations(parsed, body, params, activity)
 
-    forward = Forward(parsed, namer, activity, params, free_names)
-    generated = forward.function(normalized)
+    forward = Forward(parsed, front.namer, front.activity, params, free_names)
+    generated = forward.function(front.normalized)
+    node = parsed.node
     code, cells = codegen.build(generated, fn, {FORWARD_RUNTIME: runtime}, parsed.filename,
                                 getattr(node, "lineno", None) or fn.__code__.co_firstlineno)
     return ForwardTransformed(code, cells, generated, params, free_names, forward.tangents_name)

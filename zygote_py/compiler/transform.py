@@ -118,9 +118,21 @@ class _ZeroArgumentSuper(gast.NodeTransformer):
         return node
 
 
-def transform(fn, runtime, operator_rules):
-    """Return the `Transformed` pullback form of the Python function `fn`."""
-    fn = unwrap(fn)
+@dataclasses.dataclass
+class FrontEnd:
+    """What both transforms start from: the checked, lowered, normalized function."""
+
+    parsed: object
+    namer: Namer
+    params: list
+    positional_count: int
+    normalized: gast.FunctionDef
+    resolver: Resolver
+    activity: Activity
+
+
+def front_end(fn):
+    """Run the passes shared by reverse and forward mode on the Python function `fn`."""
     parsed = parse_function(fn)
     fence.check(parsed)
     node = parsed.node
@@ -146,9 +158,17 @@ def transform(fn, runtime, operator_rules):
     activity = Activity(params, local_names, resolver)
     activity.run(body)
     _check_mutations(parsed, body, params, activity)
+    return FrontEnd(parsed, namer, params, positional, normalized, resolver, activity)
 
-    reverse = Reverse(parsed, namer, activity, params, resolver)
-    generated = reverse.function(normalized)
+
+def transform(fn, runtime, operator_rules):
+    """Return the `Transformed` pullback form of the Python function `fn`."""
+    fn = unwrap(fn)
+    front = front_end(fn)
+    parsed, params = front.parsed, front.params
+
+    reverse = Reverse(parsed, front.namer, front.activity, params, front.resolver)
+    generated = reverse.function(front.normalized)
     bindings = {RUNTIME: runtime}
     for op_name, binding in reverse.operator_rules.items():
         bindings[binding] = operator_rules[op_name]
@@ -156,8 +176,9 @@ def transform(fn, runtime, operator_rules):
         bindings[rule_name] = rule
         bindings[primal_name] = primal
 
+    node = parsed.node
     code, cells = codegen.build(generated, fn, bindings, parsed.filename, node.lineno)
-    result = Transformed(code, cells, generated, fn.__qualname__, params, positional,
+    result = Transformed(code, cells, generated, fn.__qualname__, params, front.positional_count,
                          node.args.vararg is not None, node.args.kwarg is not None)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("generated pullback of %s:\n%s", fn.__qualname__, result.source)
