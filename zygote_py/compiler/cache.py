@@ -14,9 +14,39 @@ import weakref
 from . import transform as transform_module
 from ..rules import registry
 
-_lock = threading.RLock()
-_by_function = weakref.WeakKeyDictionary()
-_by_code = {}
+
+
+class TransformCache:
+    """Transformed forms of one kind (reverse or forward), with their bound functions."""
+
+    def __init__(self, make):
+        self.make = make
+        self.lock = threading.RLock()
+        self.by_function = weakref.WeakKeyDictionary()
+        self.by_code = {}
+
+    def get(self, fn):
+        """Return `(transformed form, function bound to fn)`, transforming if needed."""
+        version = registry.version()
+        entry = self.by_function.get(fn)
+        if entry is not None and entry[0] is fn.__code__ and entry[1] == version:
+            return entry[2], entry[3]
+        with self.lock:
+            key = (fn.__code__, id(fn.__globals__))
+            cached = self.by_code.get(key)
+            if cached is not None and cached[0] == version:
+                result = cached[1]
+            else:
+                result = self.make(fn)
+                self.by_code[key] = (version, result)
+            bound = result.bind(fn)
+            self.by_function[fn] = (fn.__code__, version, result, bound)
+            return result, bound
+
+    def clear(self):
+        with self.lock:
+            self.by_function.clear()
+            self.by_code.clear()
 
 
 def _operator_rules():
@@ -25,29 +55,34 @@ def _operator_rules():
     return {name: registry.lookup_rule(getattr(operator, name)) for name in names}
 
 
+def _make_reverse(fn):
+    from ..runtime import namespace
+
+    return transform_module.transform(fn, namespace, _operator_rules())
+
+
+def _make_forward(fn):
+    from ..runtime import forward_namespace
+    from .forward import transform_forward
+
+    return transform_forward(fn, forward_namespace)
+
+
+reverse_cache = TransformCache(_make_reverse)
+forward_cache = TransformCache(_make_forward)
+
+
 def transformed(fn):
     """Return `(Transformed, pullback)` for the Python function `fn`, compiling if needed."""
-    version = registry.version()
-    entry = _by_function.get(fn)
-    if entry is not None and entry[0] is fn.__code__ and entry[1] == version:
-        return entry[2], entry[3]
-    with _lock:
-        key = (fn.__code__, id(fn.__globals__))
-        cached = _by_code.get(key)
-        if cached is not None and cached[0] == version:
-            result = cached[1]
-        else:
-            from ..runtime import namespace
+    return reverse_cache.get(fn)
 
-            result = transform_module.transform(fn, namespace, _operator_rules())
-            _by_code[key] = (version, result)
-        pullback = result.bind(fn)
-        _by_function[fn] = (fn.__code__, version, result, pullback)
-        return result, pullback
+
+def forward_transformed(fn):
+    """Return `(ForwardTransformed, jvp function)` for the Python function `fn`."""
+    return forward_cache.get(fn)
 
 
 def clear():
     """Forget every transformed function."""
-    with _lock:
-        _by_function.clear()
-        _by_code.clear()
+    reverse_cache.clear()
+    forward_cache.clear()

@@ -297,7 +297,7 @@ def transform_forward(fn, runtime):
 
 def forward_source(fn):
     """Return the readable JVP code of `fn`."""
-    from ..runtime.forward_dispatch import forward_transformed
+    from .cache import forward_transformed
 
     info, _ = forward_transformed(unwrap(fn))
     return info.source

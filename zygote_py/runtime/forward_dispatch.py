@@ -12,12 +12,11 @@ how `hessian` works.
 """
 
 import functools
-import threading
 import types
-import weakref
 
 import numpy as np
 
+from ..compiler.cache import forward_transformed
 from ..errors import MissingRuleError
 from ..rules import registry
 from . import containers, dispatch, namespace
@@ -26,9 +25,6 @@ from .broadcast import is_differentiable_value, unbroadcast
 from .structures import Structural
 
 _forward_rules = {}
-_lock = threading.RLock()
-_by_function = weakref.WeakKeyDictionary()
-_by_code = {}
 
 
 def register_forward_rule(primal, rule=None, python_form=None):
@@ -44,29 +40,6 @@ def register_forward_rule(primal, rule=None, python_form=None):
         rule.zp_python_form = python_form
     _forward_rules[primal] = rule
     return rule
-
-
-def forward_transformed(fn):
-    """Return `(ForwardTransformed, jvp function)` for the Python function `fn`."""
-    from ..compiler.forward import transform_forward
-
-    version = registry.version()
-    entry = _by_function.get(fn)
-    if entry is not None and entry[0] is fn.__code__ and entry[1] == version:
-        return entry[2], entry[3]
-    with _lock:
-        key = (fn.__code__, id(fn.__globals__))
-        cached = _by_code.get(key)
-        if cached is not None and cached[0] == version:
-            info = cached[1]
-        else:
-            from . import forward_namespace
-
-            info = transform_forward(fn, forward_namespace)
-            _by_code[key] = (version, info)
-        jvp_fn = info.bind(fn)
-        _by_function[fn] = (fn.__code__, version, info, jvp_fn)
-        return info, jvp_fn
 
 
 def _all_none(tangents):
