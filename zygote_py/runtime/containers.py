@@ -174,11 +174,22 @@ def append(lst, v):
     def append_back(dy):
         if isinstance(dy, IndexedGradient):
             dy = dy.dense()
-        dy = list(dy) if dy is not None else [None] * size
+        if dy is None:
+            dy = _OwnedList([None] * size)
+        elif type(dy) is not _OwnedList:
+            dy = _OwnedList(dy)
         dv = dy.pop() if len(dy) == size else None
         return dy, dv
 
     return lst, append_back
+
+
+class _OwnedList(list):
+    """A list gradient that only the backward pass holds, so it may be popped in place.
+
+    The pullbacks of consecutive appends hand it from one to the next, which keeps a loop of
+    `n` appends at O(n) in the backward pass instead of copying the list each time.
+    """
 
 
 def mutating_call(obj, name, *args, **kwargs):
