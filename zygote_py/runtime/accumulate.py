@@ -178,6 +178,8 @@ def power_scaled(g, x, exponent):
     from ..rules.builtins import power_derivative
 
     g = densify(g)
+    if exponent == 2:
+        return g * (2 * x)
     local = power_derivative(x, exponent)
     if exponent >= 1 and exponent == int(exponent):
         return g * local

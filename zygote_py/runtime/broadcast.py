@@ -27,8 +27,8 @@ def unbroadcast(g, like):
         return None
     # Fast paths for the common exact types; the general cases follow.
     like_type = type(like)
-    if like_type is float:
-        if type(g) is float:
+    if like_type is float or like_type is np.float64 or like_type is np.float32:
+        if type(g) is like_type:
             return g
     elif like_type is np.ndarray and type(g) is np.ndarray and g.shape == like.shape \
             and g.dtype == like.dtype and like.dtype.kind in "fc":
