@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .api import _finish, _seed, gradient, pullback
+from .api import _finish, gradient, pullback
 from .rules.registry import register_rule
 from .runtime import forward_dispatch, forward_over_reverse
 from .runtime.accumulate import densify

@@ -16,17 +16,12 @@ import gast
 
 from . import codegen, fence
 from .activity import nested_free_names
-from .naming import FORWARD_RUNTIME, const, load, marker_name, runtime_attr, store
+from .naming import (FORWARD_RUNTIME, OPERATOR_NAMES, const, load, marker_name, runtime_attr,
+                     store)
 from .source import unwrap
 
 TANGENTS = "__zp_tangents"
 
-OPERATOR_NAMES = {
-    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
-    gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow", gast.MatMult: "matmul",
-    gast.USub: "neg", gast.UAdd: "pos", gast.BitAnd: "and_", gast.BitOr: "or_",
-    gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift",
-}
 
 
 def _rt(attr):

@@ -13,6 +13,15 @@ MARKER = "__zpn"
 FORWARD_RUNTIME = "__zpf"
 
 
+# The name of each operator's rule and runtime helper: `a * b` runs the rule of operator.mul.
+OPERATOR_NAMES = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
+    gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow", gast.MatMult: "matmul",
+    gast.USub: "neg", gast.UAdd: "pos", gast.BitAnd: "and_", gast.BitOr: "or_",
+    gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift",
+}
+
+
 def names_in(node):
     """Return every identifier that appears in `node` (variables, parameters, functions)."""
     found = set()

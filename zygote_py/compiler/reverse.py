@@ -14,15 +14,10 @@ import types
 import gast
 
 from . import fence
+from .inline import InlineOperations
 from .activity import nested_free_names
-from .naming import const, load, marker_name, runtime_attr, store
+from .naming import OPERATOR_NAMES, const, load, marker_name, runtime_attr, store
 
-OPERATOR_NAMES = {
-    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
-    gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow", gast.MatMult: "matmul",
-    gast.USub: "neg", gast.UAdd: "pos", gast.BitAnd: "and_", gast.BitOr: "or_",
-    gast.BitXor: "xor", gast.LShift: "lshift", gast.RShift: "rshift",
-}
 
 # Runtime helpers that are rules themselves: their back returns one entry per argument.
 RUNTIME_RULES = frozenset({"setitem", "append", "unpack", "mutating_call", "copyto",
@@ -50,7 +45,7 @@ def _and(*tests):
     return tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=list(tests))
 
 
-class Reverse:
+class Reverse(InlineOperations):
     def __init__(self, parsed, namer, activity, params, resolve):
         self.parsed = parsed
         self.namer = namer
@@ -329,66 +324,6 @@ class Reverse:
             return out
 
         return forward, replay + self.adjoint(stmt, target, [value.left, value.right], body)
-
-    def inline_constant_operation(self, stmt, target, value):
-        """Inline `x + c`, `x * c`, `x / c`, `x ** c` and `-x` for a number c.
-
-        Their gradients need no pullback closure: a sum passes the gradient on, a product
-        with a constant scales it, and a power reads only `x`.
-        """
-        if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
-            operand, constant, kind = value.operand, None, "neg"
-        elif isinstance(value, gast.BinOp) and type(value.op) in (gast.Add, gast.Sub,
-                                                                    gast.Mult, gast.Div,
-                                                                    gast.Pow):
-            left_constant = _number(value.left)
-            right_constant = _number(value.right)
-            if right_constant is not None and isinstance(value.left, gast.Name):
-                operand, constant = value.left, right_constant
-                kind = OPERATOR_NAMES[type(value.op)]
-            elif left_constant is not None and isinstance(value.right, gast.Name) and \
-                    type(value.op) in (gast.Add, gast.Sub, gast.Mult):
-                operand, constant = value.right, left_constant
-                kind = {gast.Add: "add", gast.Sub: "rsub", gast.Mult: "mul"}[type(value.op)]
-            else:
-                return None
-        else:
-            return None
-        if not self.is_active(operand):
-            return None
-        if kind == "pow":
-            return self.inline_power(stmt, target, operand, constant)
-
-        def body(g):
-            gradient = load(g)
-            if kind in ("sub", "add"):
-                passed = _call(runtime_attr("passed"), gradient)
-            elif kind in ("neg", "rsub"):
-                passed = _call(runtime_attr("scaled"), gradient, const(-1))
-            elif kind == "mul":
-                passed = _call(runtime_attr("scaled"), gradient, const(constant))
-            else:
-                passed = _call(runtime_attr("scaled"), gradient, const(1 / constant))
-            return self.accumulate_into(operand, passed)
-
-        return [stmt], self.adjoint(stmt, target, [operand], body)
-
-    def inline_power(self, stmt, target, operand, exponent):
-        """`t = x ** c`: keep `x` (on the tape inside loops) for `c * x ** (c - 1)`."""
-        saved = operand.id
-        forward = [stmt]
-        replay = []
-        if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 or operand.id == target:
-            saved = self.namer.new(operand.id.lstrip("_") + "_saved")
-            forward = [gast.copy_location(_assign(saved, load(operand.id)), stmt), stmt]
-            forward += self.record(saved)
-            replay = self.replay(saved)
-
-        def body(g):
-            return self.accumulate_into(operand, _call(runtime_attr("power_scaled"), load(g),
-                                                      load(saved), const(exponent)))
-
-        return forward, replay + self.adjoint(stmt, target, [operand], body)
 
     @staticmethod
     def is_runtime_rule(value):
@@ -701,13 +636,6 @@ class Reverse:
         reverse_loop = gast.For(target=store("_"), iter=_call(load("range"), load(counter)),
                                 body=body_bwd, orelse=[], type_comment=None)
         return forward, self.replay(counter) + [reverse_loop]
-
-
-def _number(node):
-    """The value of a real number constant, or `None`."""
-    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
-        return node.value
-    return None
 
 
 def _comment_text(stmt):

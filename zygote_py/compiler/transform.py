@@ -16,7 +16,7 @@ from .activity import Activity
 from .naming import RUNTIME, Namer, marker_name, names_in
 from .reverse import Reverse
 from .source import parse_function, unwrap
-from ..errors import MutationError, UnsupportedSyntaxError
+from ..errors import MutationError
 
 logger = logging.getLogger(__name__)
 

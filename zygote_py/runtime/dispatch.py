@@ -7,7 +7,6 @@ registry, then Python code (a function, bound method, callable object, `functool
 or class), compiled on first use, then `MissingRuleError`.
 """
 
-import dataclasses
 import functools
 import types
 

@@ -11,9 +11,10 @@ import types
 
 from ..errors import MissingRuleError
 from ..rules import registry
-from . import dispatch, forward_dispatch
+from . import dispatch
 from .containers import closure_cotangent
-from .forward_dispatch import call, closure_tangent, register_forward_rule
+from .forward_containers import closure_tangent
+from .forward_dispatch import call, register_forward_rule
 
 
 @registry.register_non_differentiable

@@ -1,0 +1,95 @@
+"""Adjoints written straight into the generated code for the commonest arithmetic.
+
+`x + c`, `x * c`, `x / c`, `x ** c`, `-x` for a number `c`, and `a + b`, `a - b`, `a * b`,
+`a / b`, `a @ b` of two variables need no pullback closure: the forward pass runs the operator
+as written (keeping operands the backward pass reads) and the backward pass is one runtime
+call. `Reverse` mixes these methods in.
+"""
+
+import gast
+
+from .naming import OPERATOR_NAMES, const, load, runtime_attr, store
+
+
+
+def _assign(target, value):
+    return gast.Assign(targets=[store(target)], value=value, type_comment=None)
+
+
+def _call(func, *args):
+    return gast.Call(func=func, args=list(args), keywords=[])
+
+
+def _subscript(value, index):
+    return gast.Subscript(value=value, slice=const(index), ctx=gast.Load())
+
+
+def _number(node):
+    """The value of a real number constant, or `None`."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+
+class InlineOperations:
+    def inline_constant_operation(self, stmt, target, value):
+        """Inline `x + c`, `x * c`, `x / c`, `x ** c` and `-x` for a number c.
+
+        Their gradients need no pullback closure: a sum passes the gradient on, a product
+        with a constant scales it, and a power reads only `x`.
+        """
+        if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+            operand, constant, kind = value.operand, None, "neg"
+        elif isinstance(value, gast.BinOp) and type(value.op) in (gast.Add, gast.Sub,
+                                                                    gast.Mult, gast.Div,
+                                                                    gast.Pow):
+            left_constant = _number(value.left)
+            right_constant = _number(value.right)
+            if right_constant is not None and isinstance(value.left, gast.Name):
+                operand, constant = value.left, right_constant
+                kind = OPERATOR_NAMES[type(value.op)]
+            elif left_constant is not None and isinstance(value.right, gast.Name) and \
+                    type(value.op) in (gast.Add, gast.Sub, gast.Mult):
+                operand, constant = value.right, left_constant
+                kind = {gast.Add: "add", gast.Sub: "rsub", gast.Mult: "mul"}[type(value.op)]
+            else:
+                return None
+        else:
+            return None
+        if not self.is_active(operand):
+            return None
+        if kind == "pow":
+            return self.inline_power(stmt, target, operand, constant)
+
+        def body(g):
+            gradient = load(g)
+            if kind in ("sub", "add"):
+                passed = _call(runtime_attr("passed"), gradient)
+            elif kind in ("neg", "rsub"):
+                passed = _call(runtime_attr("scaled"), gradient, const(-1))
+            elif kind == "mul":
+                passed = _call(runtime_attr("scaled"), gradient, const(constant))
+            else:
+                passed = _call(runtime_attr("scaled"), gradient, const(1 / constant))
+            return self.accumulate_into(operand, passed)
+
+        return [stmt], self.adjoint(stmt, target, [operand], body)
+
+    def inline_power(self, stmt, target, operand, exponent):
+        """`t = x ** c`: keep `x` (on the tape inside loops) for `c * x ** (c - 1)`."""
+        saved = operand.id
+        forward = [stmt]
+        replay = []
+        if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 or operand.id == target:
+            saved = self.namer.new(operand.id.lstrip("_") + "_saved")
+            forward = [gast.copy_location(_assign(saved, load(operand.id)), stmt), stmt]
+            forward += self.record(saved)
+            replay = self.replay(saved)
+
+        def body(g):
+            return self.accumulate_into(operand, _call(runtime_attr("power_scaled"), load(g),
+                                                      load(saved), const(exponent)))
+
+        return forward, replay + self.adjoint(stmt, target, [operand], body)
+

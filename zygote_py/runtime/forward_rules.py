@@ -1,0 +1,123 @@
+"""Forward rules of the reverse-mode runtime and of Python builtins.
+
+The runtime helpers that generated pullback code calls are linear in the gradients they
+carry, so their tangent is the same helper applied to the tangents; forward mode over a
+pullback (how `hessian` works) relies on these rules.
+"""
+
+from . import containers, dispatch, namespace
+from .accumulate import accumulate, densify
+from .broadcast import unbroadcast
+from .forward_dispatch import (_all_none, _call_tangent_rule, call, getattr_, getitem,
+                               register_forward_rule)
+
+
+def _linear(fn, positions):
+    """A forward rule for a function linear in the arguments at `positions`."""
+    def linear_rule(args, dargs, kwargs):
+        y = fn(*args, **kwargs)
+        if all(dargs[i] is None for i in positions if i < len(dargs)):
+            return y, None
+        tangent_args = list(args)
+        for i in positions:
+            if i < len(tangent_args):
+                tangent_args[i] = dargs[i] if i < len(dargs) else None
+        return y, fn(*tangent_args, **kwargs)
+
+    linear_rule.zp_linear = True
+    return linear_rule
+
+
+register_forward_rule(accumulate, _linear(accumulate, (0, 1)))
+register_forward_rule(densify, _linear(densify, (0,)))
+register_forward_rule(namespace.passed, _linear(namespace.passed, (0,)))
+register_forward_rule(namespace.scaled, _linear(namespace.scaled, (0,)))
+register_forward_rule(unbroadcast, _linear(unbroadcast, (0,)))
+register_forward_rule(dispatch._pad, _linear(dispatch._pad, (0,)))
+register_forward_rule(dispatch._to_call_site, _linear(dispatch._to_call_site, (1,)))
+register_forward_rule(dispatch._match, _linear(dispatch._match, (0,)))
+register_forward_rule(dispatch._dense, _linear(dispatch._dense, (0,)))
+register_forward_rule(containers.sequence_cotangent, _linear(containers.sequence_cotangent, (0,)))
+register_forward_rule(containers.dict_cotangent, _linear(containers.dict_cotangent, (0,)))
+register_forward_rule(containers.field_cotangent, _linear(containers.field_cotangent, (0,)))
+register_forward_rule(containers.closure_cotangent, _linear(containers.closure_cotangent, (1,)))
+register_forward_rule(containers._dense, _linear(containers._dense, (0,)))
+
+
+register_forward_rule(call, _call_tangent_rule)
+
+
+def _sequence_rule(kind):
+    def sequence_rule(args, dargs, kwargs):
+        y = kind(*args)
+        if not args or dargs[0] is None:
+            return y, None
+        return y, kind(densify(dargs[0]))
+
+    sequence_rule.zp_linear = True
+    return sequence_rule
+
+
+register_forward_rule(tuple, _sequence_rule(tuple))
+register_forward_rule(list, _sequence_rule(list))
+
+
+@register_forward_rule(zip)
+def _zip_rule(args, dargs, kwargs):
+    y = list(zip(*args, **kwargs))
+    if _all_none(dargs):
+        return y, None
+    columns = [densify(t) if t is not None else [None] * len(a) for a, t in zip(args, dargs)]
+    return y, list(zip(*columns))
+
+
+@register_forward_rule(enumerate)
+def _enumerate_rule(args, dargs, kwargs):
+    y = list(enumerate(*args, **kwargs))
+    if dargs[0] is None:
+        return y, None
+    return y, [(None, t) for t in densify(dargs[0])]
+
+
+@register_forward_rule(reversed)
+def _reversed_rule(args, dargs, kwargs):
+    y = list(reversed(args[0]))
+    return y, None if dargs[0] is None else list(reversed(list(densify(dargs[0]))))
+
+
+for _rule in (_zip_rule, _enumerate_rule, _reversed_rule):
+    _rule.zp_linear = True
+
+
+@register_forward_rule(namespace.implicit_accumulate)
+def _implicit_accumulate_rule(args, dargs, kwargs):
+    namespace.implicit_accumulate(*args)
+    return None, None
+
+
+@register_forward_rule(dispatch.getattr_)
+def _getattr_runtime_rule(args, dargs, kwargs):
+    obj, name = args
+    value, dvalue = getattr_(obj, dargs[0], name)
+    _, back = dispatch.getattr_(obj, name)
+    return (value, back), (dvalue, None)
+
+
+def _getitem_rule_forward(args, dargs, kwargs):
+    from ..rules.builtins import getitem_rule
+
+    x, index = args
+    y, back = getitem_rule(x, index)
+    value, dvalue = getitem(x, dargs[0], index)
+    return (y, back), (dvalue, None)
+
+
+def _register_operator_rule_forwards():
+    from ..rules import builtins as operator_rules
+
+    register_forward_rule(operator_rules.getitem_rule, _getitem_rule_forward)
+
+
+_register_operator_rule_forwards()
+
+
