@@ -27,7 +27,7 @@ def pullback(f, *args, **kwargs):
 
     Example: `y, back = pullback(np.sin, 0.5); back(1.0) == (np.cos(0.5),)`.
     """
-    y, back = dispatch.call(f, *args, **kwargs)
+    y, back = dispatch.call_entry(f, *args, **kwargs)
     return y, _public_back(back, f, args)
 
 
@@ -125,7 +125,7 @@ def withgradient(f, *args, **kwargs):
     """
     if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
         return ValueAndGradient(*_implicit_gradient(f, args[0]))
-    y, back = dispatch.call(f, *args, **kwargs)
+    y, back = dispatch.call_entry(f, *args, **kwargs)
     loss, dy = _split_auxiliary(y, f)
     if back is None:
         grads = (None,) * (len(args) + 1)

@@ -58,16 +58,17 @@ def nested_free_names(node):
 
 
 class Activity:
-    def __init__(self, params, local_names, resolve):
+    def __init__(self, params, local_names, resolve, inactive=()):
         self.active = set(params)
         self.local_names = local_names
         self.resolve = resolve
         self.sources = set(params)
+        self.inactive = set(inactive)
 
     def is_active_name(self, name):
         if name in self.active:
             return True
-        if name in self.local_names or name == MARKER:
+        if name in self.local_names or name == MARKER or name in self.inactive:
             return False
         found, value = self.resolve(name)
         if found and is_inactive_value(value):

@@ -25,22 +25,27 @@ class TransformCache:
         self.by_function = weakref.WeakKeyDictionary()
         self.by_code = {}
 
-    def get(self, fn):
-        """Return `(transformed form, function bound to fn)`, transforming if needed."""
+    def get(self, fn, variant=None):
+        """Return `(transformed form, function bound to fn)`, transforming if needed.
+
+        `variant` names inputs that carry no gradient (see `transform.Variant`); each variant
+        is compiled separately.
+        """
         version = registry.version()
-        entry = self.by_function.get(fn)
+        entries = self.by_function.get(fn)
+        entry = entries.get(variant) if entries is not None else None
         if entry is not None and entry[0] is fn.__code__ and entry[1] == version:
             return entry[2], entry[3]
         with self.lock:
-            key = (fn.__code__, id(fn.__globals__))
+            key = (fn.__code__, id(fn.__globals__), variant)
             cached = self.by_code.get(key)
             if cached is not None and cached[0] == version:
                 result = cached[1]
             else:
-                result = self.make(fn)
+                result = self.make(fn, variant)
                 self.by_code[key] = (version, result)
             bound = result.bind(fn)
-            self.by_function[fn] = (fn.__code__, version, result, bound)
+            self.by_function.setdefault(fn, {})[variant] = (fn.__code__, version, result, bound)
             return result, bound
 
     def clear(self):
@@ -55,13 +60,13 @@ def _operator_rules():
     return {name: registry.lookup_rule(getattr(operator, name)) for name in names}
 
 
-def _make_reverse(fn):
+def _make_reverse(fn, variant):
     from ..runtime import namespace
 
-    return transform_module.transform(fn, namespace, _operator_rules())
+    return transform_module.transform(fn, namespace, _operator_rules(), variant)
 
 
-def _make_forward(fn):
+def _make_forward(fn, variant):
     from ..runtime import forward_namespace
     from .forward import transform_forward
 
@@ -72,9 +77,9 @@ reverse_cache = TransformCache(_make_reverse)
 forward_cache = TransformCache(_make_forward)
 
 
-def transformed(fn):
+def transformed(fn, variant=None):
     """Return `(Transformed, pullback)` for the Python function `fn`, compiling if needed."""
-    return reverse_cache.get(fn)
+    return reverse_cache.get(fn, variant)
 
 
 def forward_transformed(fn):

@@ -93,3 +93,38 @@ class InlineOperations:
 
         return forward, replay + self.adjoint(stmt, target, [operand], body)
 
+    def inline_binary_operation(self, stmt, target, value):
+        """Inline `a + b`, `a - b`, `a * b`, `a / b` and `a @ b` of two variables.
+
+        The forward pass runs the operator as written and keeps the operands (on the tape
+        inside loops); the backward pass computes both gradients in one runtime call.
+        """
+        if not (isinstance(value, gast.BinOp) and type(value.op) in (
+                gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult)
+                and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name)):
+            return None
+        name = OPERATOR_NAMES[type(value.op)]
+        forward = [stmt]
+        saved = []
+        replay = []
+        for operand in (value.left, value.right):
+            kept = operand.id
+            if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 \
+                    or operand.id == target:
+                kept = self.namer.new(operand.id.lstrip("_") + "_saved")
+                forward.insert(len(forward) - 1, gast.copy_location(
+                    _assign(kept, load(operand.id)), stmt))
+                forward += self.record(kept)
+                replay = self.replay(kept) + replay
+            saved.append(kept)
+
+        def body(g):
+            grads = self.namer.new("grads")
+            needed = [const(self.is_active(operand)) for operand in (value.left, value.right)]
+            out = [_assign(grads, _call(runtime_attr("binary_pullback"), const(name), load(g),
+                                        load(saved[0]), load(saved[1]), *needed))]
+            out += self.accumulate_into(value.left, _subscript(load(grads), 0))
+            out += self.accumulate_into(value.right, _subscript(load(grads), 1))
+            return out
+
+        return forward, replay + self.adjoint(stmt, target, [value.left, value.right], body)

@@ -290,41 +290,6 @@ class Reverse(InlineOperations):
             return inlined
         return self.rule_call(stmt, target, value)
 
-    def inline_binary_operation(self, stmt, target, value):
-        """Inline `a + b`, `a - b`, `a * b`, `a / b` and `a @ b` of two variables.
-
-        The forward pass runs the operator as written and keeps the operands (on the tape
-        inside loops); the backward pass computes both gradients in one runtime call.
-        """
-        if not (isinstance(value, gast.BinOp) and type(value.op) in (
-                gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult)
-                and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name)):
-            return None
-        name = OPERATOR_NAMES[type(value.op)]
-        forward = [stmt]
-        saved = []
-        replay = []
-        for operand in (value.left, value.right):
-            kept = operand.id
-            if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 \
-                    or operand.id == target:
-                kept = self.namer.new(operand.id.lstrip("_") + "_saved")
-                forward.insert(len(forward) - 1, gast.copy_location(
-                    _assign(kept, load(operand.id)), stmt))
-                forward += self.record(kept)
-                replay = self.replay(kept) + replay
-            saved.append(kept)
-
-        def body(g):
-            grads = self.namer.new("grads")
-            out = [_assign(grads, _call(runtime_attr("binary_pullback"), const(name), load(g),
-                                        load(saved[0]), load(saved[1])))]
-            out += self.accumulate_into(value.left, _subscript(load(grads), 0))
-            out += self.accumulate_into(value.right, _subscript(load(grads), 1))
-            return out
-
-        return forward, replay + self.adjoint(stmt, target, [value.left, value.right], body)
-
     @staticmethod
     def is_runtime_rule(value):
         return marker_name(value) in RUNTIME_RULES
@@ -537,8 +502,15 @@ class Reverse(InlineOperations):
                                                    comparators=[load(primal_name)]),
                                  body=direct, orelse=fallback)
             return guarded, list(call.args), len(call.args), False
-        new = _call(runtime_attr("call"), func, *call.args, keywords=call.keywords)
         callee = func if isinstance(func, gast.Name) else None
+        active = [self.is_active(a) for a in call.args]
+        if not all(active):
+            # Arguments that carry no gradient: the callee is compiled without their work.
+            mask = gast.Tuple(elts=[const(a) for a in active], ctx=gast.Load())
+            new = _call(runtime_attr("call_masked"), mask, func, *call.args,
+                        keywords=call.keywords)
+            return new, [callee] + list(call.args) + keywords, 0, bool(keywords)
+        new = _call(runtime_attr("call"), func, *call.args, keywords=call.keywords)
         return new, [callee] + list(call.args) + keywords, 0, bool(keywords)
 
     def static_rule(self, func):

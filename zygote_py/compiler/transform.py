@@ -131,7 +131,16 @@ class FrontEnd:
     activity: Activity
 
 
-def front_end(fn):
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """Inputs known to carry no gradient at a call: some parameters, or every captured
+    variable (the function `gradient` is called on directly, in the explicit style)."""
+
+    inactive_params: frozenset = frozenset()
+    inactive_free: bool = False
+
+
+def front_end(fn, variant=None):
     """Run the passes shared by reverse and forward mode on the Python function `fn`."""
     parsed = parse_function(fn)
     fence.check(parsed)
@@ -155,16 +164,22 @@ def front_end(fn):
 
     resolver = Resolver(fn)
     local_names = _local_names(normalized) - set(fn.__code__.co_freevars)
-    activity = Activity(params, local_names, resolver)
+    inactive = set()
+    if variant is not None:
+        inactive = set(variant.inactive_params)
+        if variant.inactive_free:
+            inactive |= set(fn.__code__.co_freevars)
+    activity = Activity([p for p in params if p not in inactive], local_names, resolver,
+                        inactive)
     activity.run(body)
     _check_mutations(parsed, body, params, activity)
     return FrontEnd(parsed, namer, params, positional, normalized, resolver, activity)
 
 
-def transform(fn, runtime, operator_rules):
+def transform(fn, runtime, operator_rules, variant=None):
     """Return the `Transformed` pullback form of the Python function `fn`."""
     fn = unwrap(fn)
-    front = front_end(fn)
+    front = front_end(fn, variant)
     parsed, params = front.parsed, front.params
 
     reverse = Reverse(parsed, front.namer, front.activity, params, front.resolver)

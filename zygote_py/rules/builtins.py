@@ -217,9 +217,13 @@ def matmul_rule(a, b):
     return y, matmul_back
 
 
-def matmul_gradients(dy, a, b):
+def matmul_gradients(dy, a, b, need_a=True, need_b=True):
     """Return the gradients of `a @ b` for every combination of 1-D and N-D operands."""
     a_arr, b_arr = np.asarray(a), np.asarray(b)
+    if a_arr.ndim == 2 and b_arr.ndim == 2:
+        da = unbroadcast(dy @ b_arr.T, a) if need_a else None
+        db = unbroadcast(a_arr.T @ dy, b) if need_b else None
+        return da, db
     if a_arr.ndim == 1 and b_arr.ndim == 1:
         return unbroadcast(dy * b_arr, a), unbroadcast(dy * a_arr, b)
     if a_arr.ndim == 1:
@@ -335,24 +339,28 @@ OPERATOR_RULES = {
 _FAST_TYPES = frozenset({np.ndarray, float, np.float64, np.float32})
 
 
-def binary_pullback(name, dy, a, b):
+def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     """The gradients of `a <name> b` for inlined operators: `(da, db)`.
 
-    Arrays and floats take the formulas here; any other operand (a list, a user class)
-    runs the operator's rule again and uses its pullback.
+    Arrays and floats take the formulas here, skipping an operand that needs no gradient;
+    any other operand (a list, a user class) runs the operator's rule again and uses its
+    pullback.
     """
     if type(a) in _FAST_TYPES and type(b) in _FAST_TYPES:
         dy = _dense(dy)
         if name == "add":
-            return unbroadcast(dy, a), unbroadcast(dy, b)
+            return unbroadcast(dy, a) if need_a else None, unbroadcast(dy, b) if need_b else None
         if name == "sub":
-            return unbroadcast(dy, a), unbroadcast(-dy, b)
+            return (unbroadcast(dy, a) if need_a else None,
+                    unbroadcast(-dy, b) if need_b else None)
         if name == "mul":
-            return unbroadcast(dy * b, a), unbroadcast(dy * a, b)
+            return (unbroadcast(dy * b, a) if need_a else None,
+                    unbroadcast(dy * a, b) if need_b else None)
         if name == "truediv":
-            return unbroadcast(dy / b, a), unbroadcast(-dy * a / (b * b), b)
+            return (unbroadcast(dy / b, a) if need_a else None,
+                    unbroadcast(-dy * a / (b * b), b) if need_b else None)
         if name == "matmul":
-            return matmul_gradients(dy, a, b)
+            return matmul_gradients(dy, a, b, need_a, need_b)
     _, back = OPERATOR_RULES[name](a, b)
     if back is None:
         return None, None

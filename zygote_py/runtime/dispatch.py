@@ -13,6 +13,7 @@ import types
 import numpy as np
 
 from ..compiler.cache import transformed
+from ..compiler.transform import Variant
 from ..errors import MissingRuleError
 from ..rules import registry
 from .accumulate import IndexedGradient, accumulate, densify
@@ -129,8 +130,8 @@ def _may_carry(value):
     return is_differentiable_value(value)
 
 
-def _call_python(f, args, kwargs):
-    info, pullback = transformed(f)
+def _call_python(f, args, kwargs, variant=None):
+    info, pullback = transformed(f, variant)
     y, back = pullback(*args, **kwargs)
     if not kwargs and not info.has_varargs and len(args) == info.positional_count:
         def function_back(dy):
@@ -445,6 +446,35 @@ def getattr_(obj, name):
         return (Structural({name: dy}, cls),)
 
     return value, attribute_back
+
+
+def call_masked(active, f, *args, **kwargs):
+    """`call` for a site where some positional arguments carry no gradient.
+
+    `active[i]` says whether argument `i` may carry one. A Python function is compiled in a
+    variant that treats the others as constants, so no work goes into their gradients.
+    """
+    if not isinstance(f, types.FunctionType) or registry.lookup_rule(f) is not None \
+            or registry.is_non_differentiable(f):
+        return call(f, *args, **kwargs)
+    info, _ = transformed(f)
+    positional = info.param_names[: info.positional_count]
+    inactive = frozenset(name for name, is_active in zip(positional, active) if not is_active)
+    if not inactive:
+        return _call_python(f, args, kwargs)
+    return _call_python(f, args, kwargs, Variant(inactive_params=inactive))
+
+
+def call_entry(f, *args, **kwargs):
+    """`call` for the function `gradient` is applied to: its captured variables are constants.
+
+    In the explicit style only the arguments get gradients, so the variables a closure
+    captures (a batch of data, say) need none.
+    """
+    if isinstance(f, types.FunctionType) and registry.lookup_rule(f) is None \
+            and not registry.is_non_differentiable(f):
+        return _call_python(f, args, kwargs, Variant(inactive_free=True))
+    return call(f, *args, **kwargs)
 
 
 def call_as_rule(f, *args, **kwargs):
