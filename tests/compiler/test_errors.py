@@ -44,7 +44,14 @@ def defines_class(x):
 def deletes_active(x):
     y = x * 2
     del y
-    return x
+    return x * 3
+
+
+def deletes_needed(x):
+    y = x * 2
+    z = y * 3
+    del y
+    return z
 
 
 COUNTER = 0.0
@@ -56,7 +63,7 @@ COUNTER = 0.0
     (uses_yield, 1, "yield"),
     (uses_global, 1, "global statement"),
     (defines_class, 1, "class definition"),
-    (deletes_active, 2, "del of the variable"),
+    (deletes_needed, 3, "del of the variable"),
 ])
 def test_unsupported_syntax_location(fn, offset, construct):
     with pytest.raises(UnsupportedSyntaxError) as info:
@@ -67,6 +74,10 @@ def test_unsupported_syntax_location(fn, offset, construct):
     assert error.lineno == _line_of(fn, offset)
     assert construct in error.msg
     assert error.text.strip() and error.offset >= 1
+
+
+def test_del_of_unneeded_variable_is_fine():
+    assert gradient(deletes_active, 1.0) == (3.0,)
 
 
 def test_differentiable_raises_at_decoration():

@@ -147,6 +147,51 @@ class Activity:
                 self._visit(stmt.body)
 
 
+def needed_names(body):
+    """Return the names whose gradient can reach the function's result.
+
+    Only the returned value is differentiated, so a value that only feeds a loop or branch
+    test (`while abs(x * x - a) > tol`) needs no pullback. A name is needed if some needed
+    assignment reads it; a needed closure needs what it captures.
+    """
+    assignments = []
+    seeds = set()
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, gast.Assign):
+            assignments.append((stmt.targets[0].id, _read_names(stmt.value)))
+        elif isinstance(stmt, gast.FunctionDef):
+            assignments.append((stmt.name, nested_free_names(stmt)))
+        elif isinstance(stmt, gast.Return) and isinstance(stmt.value, gast.Name):
+            seeds.add(stmt.value.id)
+        elif isinstance(stmt, gast.For):
+            assignments.append((stmt.target.id, _read_names(stmt.iter)))
+        for field in ("body", "orelse"):
+            if not isinstance(stmt, gast.FunctionDef):
+                stack.extend(getattr(stmt, field, []) or [])
+    needed = set(seeds)
+    while True:
+        before = len(needed)
+        for target, reads in assignments:
+            if target in needed:
+                needed |= reads
+        if len(needed) == before:
+            return needed
+
+
+def _read_names(node):
+    if isinstance(node, (gast.Lambda, gast.FunctionDef)):
+        return nested_free_names(node)
+    names = set()
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load):
+            names.add(child.id)
+        elif isinstance(child, gast.Lambda):
+            names |= nested_free_names(child)
+    return names
+
+
 def _never_differentiable(value):
     from ..rules import registry
 

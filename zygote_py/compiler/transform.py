@@ -12,7 +12,7 @@ import logging
 import gast
 
 from . import codegen, control_flow, fence, normalize
-from .activity import Activity
+from .activity import Activity, needed_names
 from .naming import RUNTIME, Namer, marker_name, names_in
 from .reverse import Reverse
 from .source import parse_function, unwrap
@@ -172,6 +172,11 @@ def front_end(fn, variant=None):
     activity = Activity([p for p in params if p not in inactive], local_names, resolver,
                         inactive)
     activity.run(body)
+    # Locals whose gradient cannot reach the result run as plain forward code.
+    needed = needed_names(body)
+    unneeded = {name for name in local_names if name not in needed}
+    activity.active -= unneeded
+    activity.inactive |= unneeded
     _check_mutations(parsed, body, params, activity)
     return FrontEnd(parsed, namer, params, positional, normalized, resolver, activity)
 
