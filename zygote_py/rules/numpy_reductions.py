@@ -122,6 +122,13 @@ def where_mask(params, shape):
 
 def sum_rule(a, *args, **kwargs):
     y = np.sum(a, *args, **kwargs)
+    if not args and not kwargs and type(a) is np.ndarray:
+        # The common full reduction: every entry gets the scalar gradient.
+        def full_sum_back(dy):
+            # A product with ones (not np.full) keeps the pullback differentiable.
+            return (dy * np.ones(a.shape, a.dtype) if a.dtype.kind in "fc" else None,)
+
+        return y, full_sum_back
     params, axes, keepdims = reduction_frame(SUM_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 

@@ -448,6 +448,11 @@ def getattr_(obj, name):
     return value, attribute_back
 
 
+_ALL_ACTIVE = Variant()
+_ENTRY = Variant(inactive_free=True)
+_masked_variants = {}
+
+
 def call_masked(active, f, *args, **kwargs):
     """`call` for a site where some positional arguments carry no gradient.
 
@@ -457,12 +462,16 @@ def call_masked(active, f, *args, **kwargs):
     if not isinstance(f, types.FunctionType) or registry.lookup_rule(f) is not None \
             or registry.is_non_differentiable(f):
         return call(f, *args, **kwargs)
-    info, _ = transformed(f)
-    positional = info.param_names[: info.positional_count]
-    inactive = frozenset(name for name, is_active in zip(positional, active) if not is_active)
-    if not inactive:
-        return _call_python(f, args, kwargs)
-    return _call_python(f, args, kwargs, Variant(inactive_params=inactive))
+    key = (f.__code__, active)
+    variant = _masked_variants.get(key)
+    if variant is None:
+        info, _ = transformed(f)
+        positional = info.param_names[: info.positional_count]
+        inactive = frozenset(name for name, is_active in zip(positional, active)
+                             if not is_active)
+        variant = Variant(inactive_params=inactive) if inactive else _ALL_ACTIVE
+        _masked_variants[key] = variant
+    return _call_python(f, args, kwargs, None if variant is _ALL_ACTIVE else variant)
 
 
 def call_entry(f, *args, **kwargs):
@@ -473,7 +482,7 @@ def call_entry(f, *args, **kwargs):
     """
     if isinstance(f, types.FunctionType) and registry.lookup_rule(f) is None \
             and not registry.is_non_differentiable(f):
-        return _call_python(f, args, kwargs, Variant(inactive_free=True))
+        return _call_python(f, args, kwargs, _ENTRY)
     return call(f, *args, **kwargs)
 
 

@@ -180,6 +180,21 @@ def _call_rule(args, dargs, kwargs):
 register_forward_rule(dispatch.call, _call_rule, python_form=(pullback_form_jvp, _arrange_call))
 
 
+def _arrange_masked_call(args, dargs, kwargs):
+    # The mask only saves work in reverse mode; forward mode over it runs the full call.
+    args = tuple(args) if args is not None else (None, None)
+    dargs = tuple(dargs) if dargs is not None else (None,) * len(args)
+    return _arrange_call(args[1:], dargs[1:], kwargs)
+
+
+def _masked_call_rule(args, dargs, kwargs):
+    return pullback_form_jvp(*_arrange_masked_call(args, dargs, kwargs))
+
+
+register_forward_rule(dispatch.call_masked, _masked_call_rule,
+                      python_form=(pullback_form_jvp, _arrange_masked_call))
+
+
 def _arrange_method(args, dargs, kwargs):
     args = tuple(args) if args is not None else (None, None)
     dargs = tuple(dargs) if dargs is not None else (None,) * len(args)
