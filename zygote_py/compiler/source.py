@@ -75,13 +75,18 @@ def _check_matches_code(fn, code, node, filename):
     Every global or attribute name the running code uses must appear in the source; an
     edit that was not reloaded usually breaks that.
     """
-    names = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
-    names |= {n.attr for n in gast.walk(node) if isinstance(n, gast.Attribute)}
-    names |= {a.name.split(".")[0] for n in gast.walk(node)
-              if isinstance(n, (gast.Import, gast.ImportFrom)) for a in n.names}
-    names |= {a.name for n in gast.walk(node) if isinstance(n, gast.ImportFrom) for a in n.names}
-    names |= {n.module for n in gast.walk(node) if isinstance(n, gast.ImportFrom) and n.module}
-    names |= {a.name for n in gast.walk(node) if isinstance(n, gast.Import) for a in n.names}
+    names = set()
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name):
+            names.add(child.id)
+        elif isinstance(child, gast.Attribute):
+            names.add(child.attr)
+        elif isinstance(child, (gast.Import, gast.ImportFrom)):
+            for alias in child.names:
+                names.add(alias.name)
+                names.add(alias.name.split(".")[0])
+            if isinstance(child, gast.ImportFrom) and child.module:
+                names.add(child.module)
     parameters = [a.id for a in node.args.posonlyargs + node.args.args]
     missing = [name for name in code.co_names if name not in names]
     if missing or parameters != list(code.co_varnames[: code.co_argcount]):

@@ -87,11 +87,16 @@ def _ordered_like_code(args):
 
 
 def _local_names(node):
-    stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-              and isinstance(n.ctx, (gast.Store, gast.Param, gast.Del))}
-    stored |= {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
-    stored |= {(a.asname or a.name).split(".")[0] for n in gast.walk(node)
-               if isinstance(n, (gast.Import, gast.ImportFrom)) for a in n.names}
+    """Names the function binds: assignment targets, parameters, nested defs, imports."""
+    stored = set()
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name):
+            if isinstance(child.ctx, (gast.Store, gast.Param, gast.Del)):
+                stored.add(child.id)
+        elif isinstance(child, gast.FunctionDef):
+            stored.add(child.name)
+        elif isinstance(child, (gast.Import, gast.ImportFrom)):
+            stored |= {(a.asname or a.name).split(".")[0] for a in child.names}
     return stored
 
 
