@@ -3,6 +3,7 @@
 import collections
 import functools
 import numbers
+import sys
 import types
 
 import numpy as np
@@ -27,8 +28,23 @@ def pullback(f, *args, **kwargs):
 
     Example: `y, back = pullback(np.sin, 0.5); back(1.0) == (np.cos(0.5),)`.
     """
-    y, back = dispatch.call_entry(f, *args, **kwargs)
+    y, back = _run_entry(f, args, kwargs)
     return y, _public_back(back, f, args)
+
+
+def _run_entry(f, args, kwargs):
+    try:
+        return dispatch.call_entry(f, *args, **kwargs)
+    except RecursionError as error:
+        raise _recursion_error(f) from error
+
+
+def _recursion_error(f):
+    return RecursionError(
+        f"differentiating {_name(f)} exceeded Python's recursion limit "
+        f"({sys.getrecursionlimit()}): each level of a recursive function takes about three "
+        "frames under zygote_py. Raise the limit with sys.setrecursionlimit, or rewrite the "
+        "recursion as a loop")
 
 
 def _public_back(back, f, args):
@@ -36,7 +52,10 @@ def _public_back(back, f, args):
         if back is None:
             grads = (None,) * (len(args) + 1)
         else:
-            grads = back(dy)
+            try:
+                grads = back(dy)
+            except RecursionError as error:
+                raise _recursion_error(f) from error
         return tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
 
     return public_back
@@ -125,12 +144,15 @@ def withgradient(f, *args, **kwargs):
     """
     if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
         return ValueAndGradient(*_implicit_gradient(f, args[0]))
-    y, back = dispatch.call_entry(f, *args, **kwargs)
+    y, back = _run_entry(f, args, kwargs)
     loss, dy = _split_auxiliary(y, f)
     if back is None:
         grads = (None,) * (len(args) + 1)
     else:
-        grads = back(dy)
+        try:
+            grads = back(dy)
+        except RecursionError as error:
+            raise _recursion_error(f) from error
     result = tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
     return ValueAndGradient(y, result)
 

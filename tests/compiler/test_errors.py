@@ -201,3 +201,15 @@ def test_source_of_callable_object():
             return x * 2
 
     assert "def __call___pullback(self, x):" in zp.source(Scale())
+
+
+def test_recursion_past_limit_names_function():
+    import sys
+
+    def deep(x, n):
+        if n == 0:
+            return x
+        return deep(x * 1.0, n - 1)
+
+    with pytest.raises(RecursionError, match="deep.*sys.setrecursionlimit"):
+        gradient(deep, 1.0, sys.getrecursionlimit())
