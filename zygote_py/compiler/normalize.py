@@ -45,6 +45,7 @@ class Normalizer:
         # Only a local variable can be a list or dict this function mutates; `np.sort(x)`
         # or `np.append(a, b)` on a module are ordinary calls.
         self.local_names = set(local_names)
+        self.fresh_temps = set()
         self.namer = namer
         self.out = None
         self.stmt_node = None
@@ -65,6 +66,12 @@ class Normalizer:
 
     def assign(self, name, value):
         self.local_names.add(name)
+        if isinstance(value, gast.Name) and value.id in self.fresh_temps:
+            # `x = a if c else b`: x takes the temporary's new object, which nothing else
+            # holds, so x counts as created by this function.
+            node = self.emit(gast.Assign(targets=[store(name)], value=value, type_comment=None))
+            node.zp_mutated = True
+            return
         self.emit(gast.Assign(targets=[store(name)], value=value, type_comment=None))
 
     def temp(self, value, stem="t"):
@@ -306,6 +313,7 @@ class Normalizer:
 
     def expr_IfExp(self, expr):
         result = self.namer.new("v")
+        self.fresh_temps.add(result)
         test = self.temp(self.rhs(expr.test), "c")
         saved = self.out
         self.out = []

@@ -44,6 +44,14 @@ def describe(f):
     return dispatch._describe(f)
 
 
+def same_closure(pullback, f):
+    """Return `pullback`, whose captured variables are `f`'s, so its tangent is `f`'s."""
+    return pullback
+
+
+register_forward_rule(same_closure, lambda args, dargs, kwargs: (args[0], dargs[1]))
+
+
 def split_pair(tangent):
     """The tangents of a `(value, back)` pair; `None` means neither has one."""
     if tangent is None:
@@ -115,8 +123,9 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
         return pullback_form_jvp(f.__zygote_function__, df, fargs, dfargs, kwargs)
     if kind == "python":
         # The pullback form reads the same captured variables as f, so f's closure tangent
-        # is the pullback's too.
-        pair, dpair = call(target, df, fargs, dfargs, kwargs, {})
+        # is the pullback's too, at this level and (through same_closure) at the next.
+        pullback = same_closure(target, f)
+        pair, dpair = call(pullback, df, fargs, dfargs, kwargs, {})
         y, back = pair
         dy, dback = split_pair(dpair)
         wrapper = FunctionBack(back, fargs, kwargs, info)
