@@ -194,7 +194,7 @@ def test_forward_source_is_readable():
     compile(text, "<generated>", "exec")
 
 
-@pytest.mark.xfail(strict=True, reason="jvp nested three deep loses the third-order tangent")
+@pytest.mark.xfail(strict=True, reason="jvp nested three deep is not supported yet")
 def test_third_derivative_by_nested_jvp():
     def d1(y):
         return jvp(np.sin, (y,), (1.0,))[1]
