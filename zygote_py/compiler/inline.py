@@ -81,7 +81,9 @@ class InlineOperations:
         saved = operand.id
         forward = [stmt]
         replay = []
-        if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 or operand.id == target:
+        # A value assigned once (a parameter, a loop invariant) is still there for the
+        # backward pass; anything reassigned is kept per iteration.
+        if self.assign_counts.get(operand.id, 0) > 1 or operand.id == target:
             saved = self.namer.new(operand.id.lstrip("_") + "_saved")
             forward = [gast.copy_location(_assign(saved, load(operand.id)), stmt), stmt]
             forward += self.record(saved)
@@ -109,7 +111,7 @@ class InlineOperations:
         replay = []
         for operand in (value.left, value.right):
             kept = operand.id
-            if self.loop_depth or self.assign_counts.get(operand.id, 0) > 1 \
+            if self.assign_counts.get(operand.id, 0) > 1 \
                     or operand.id == target:
                 kept = self.namer.new(operand.id.lstrip("_") + "_saved")
                 forward.insert(len(forward) - 1, gast.copy_location(

@@ -91,7 +91,12 @@ class Reverse(InlineOperations):
             return []
         name = atom.value.id if isinstance(atom, gast.Starred) else atom.id
         gname = self.grad(name)
-        return [_assign(gname, _call(runtime_attr("accumulate"), load(gname), value))]
+        # The first contribution is taken as it is; only later ones need accumulate.
+        summed = gast.IfExp(test=gast.Compare(left=load(gname), ops=[gast.Is()],
+                                              comparators=[const(None)]),
+                            body=value, orelse=_call(runtime_attr("accumulate"), load(gname),
+                                                     value))
+        return [_assign(gname, summed)]
 
     def record(self, back_name):
         """Forward statements that keep a pullback or flag for the backward pass."""
