@@ -8,6 +8,7 @@ import builtins
 import dataclasses
 import functools
 import logging
+import typing
 
 import gast
 
@@ -136,10 +137,11 @@ class FrontEnd:
     activity: Activity
 
 
-@dataclasses.dataclass(frozen=True)
-class Variant:
+class Variant(typing.NamedTuple):
     """Inputs known to carry no gradient at a call: some parameters, or every captured
-    variable (the function `gradient` is called on directly, in the explicit style)."""
+    variable (the function `gradient` is called on directly, in the explicit style).
+
+    A named tuple, because it keys the compile cache on every call and hashes fast."""
 
     inactive_params: frozenset = frozenset()
     inactive_free: bool = False
