@@ -145,16 +145,8 @@ def withgradient(f, *args, **kwargs):
     if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
         return ValueAndGradient(*_implicit_gradient(f, args[0]))
     y, back = _run_entry(f, args, kwargs)
-    loss, dy = _split_auxiliary(y, f)
-    if back is None:
-        grads = (None,) * (len(args) + 1)
-    else:
-        try:
-            grads = back(dy)
-        except RecursionError as error:
-            raise _recursion_error(f) from error
-    result = tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
-    return ValueAndGradient(y, result)
+    _, dy = _split_auxiliary(y, f)
+    return ValueAndGradient(y, _public_back(back, f, args)(dy))
 
 
 def _split_auxiliary(y, f):
