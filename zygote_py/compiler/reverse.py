@@ -338,15 +338,14 @@ class Reverse(InlineOperations):
         return self.activity.is_active(value)
 
     def reset(self, target):
-        """Backward statements for a definition of `target` that carries no gradient."""
-        if target in self.active and target in self.gradients_used_later(target):
+        """Backward statements for a definition of `target` that carries no gradient.
+
+        The gradient of a name assigned more than once is cleared at each definition, so
+        that an earlier value does not receive the gradient of a later one.
+        """
+        if target in self.active and self.assign_counts.get(target, 0) > 1:
             return [_assign(self.grad(target), const(None))]
         return []
-
-    def gradients_used_later(self, target):
-        # The gradient of a name assigned more than once must be cleared at each definition,
-        # so that an earlier value does not receive the gradient of a later one.
-        return {target} if self.assign_counts.get(target, 0) > 1 else set()
 
     def adjoint(self, stmt, target, operands, make_body, also_required=None):
         """Backward statements: take the gradient of `target`, clear it, pass it on.
