@@ -67,6 +67,9 @@ def register_aliases(primals, rule):
 
 def conj_if_complex(a):
     """Return the complex conjugate of `a`, or `a` itself when it is real."""
+    kind = type(a)
+    if kind is float or (kind is np.ndarray and a.dtype.kind == "f"):
+        return a
     if np.iscomplexobj(a):
         return np.conj(a)
     return a

@@ -499,4 +499,7 @@ def call_as_rule(f, *args, **kwargs):
 
 def run_rule_pullback(back, dy, count):
     """Call a rule's pullback on a dense `dy`; pad its result to `count` entries."""
-    return _pad(back(_dense(dy)), count)
+    grads = back(dy if type(dy) is np.ndarray else _dense(dy))
+    if type(grads) is tuple and len(grads) == count:
+        return grads
+    return _pad(grads, count)
