@@ -29,8 +29,7 @@ INTEGER_TYPES = [
 ]
 
 CONSTRUCTORS = [
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-    np.full_like, np.arange, np.linspace, np.logspace, np.geomspace, np.eye, np.identity,
+    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.arange, np.linspace, np.logspace, np.geomspace, np.eye, np.identity,
     np.tri, np.indices, np.ix_, np.diag_indices, np.diag_indices_from, np.tril_indices,
     np.tril_indices_from, np.triu_indices, np.triu_indices_from, np.ravel_multi_index,
     np.unravel_index,

@@ -841,3 +841,28 @@ for _name in ("reshape", "ravel", "flatten", "squeeze", "copy", "astype", "item"
 
 register_attribute_rule(np.ndarray, "T", transpose_attribute_rule)
 register_attribute_rule(np.ndarray, "mT", matrix_transpose_attribute_rule)
+
+
+# Filled arrays: the fill value carries a gradient, the shape does not. -----------------
+
+
+@register_rule(np.full, replace=True)
+def full_rule(shape, fill_value, dtype=None, **kwargs):
+    y = np.full(shape, fill_value, dtype=dtype, **kwargs)
+
+    def full_back(dy):
+        return None, unbroadcast(np.sum(dy), fill_value) if np.ndim(fill_value) == 0 \
+            else unbroadcast(dy, fill_value)
+
+    return y, full_back
+
+
+@register_rule(np.full_like, replace=True)
+def full_like_rule(a, fill_value, dtype=None, **kwargs):
+    y = np.full_like(a, fill_value, dtype=dtype, **kwargs)
+
+    def full_like_back(dy):
+        return None, unbroadcast(np.sum(dy), fill_value) if np.ndim(fill_value) == 0 \
+            else unbroadcast(dy, fill_value)
+
+    return y, full_like_back

@@ -329,11 +329,23 @@ def build_sequence(kind, starred, *parts):
                 position += 1
             else:
                 piece = list(dy[position:position + width])
-                grads.append(type(part)(piece) if isinstance(part, (list, tuple)) else piece)
+                grads.append(_starred_gradient(part, piece))
                 position += width
         return (None, None) + tuple(grads)
 
     return value, build_back
+
+
+def _starred_gradient(part, piece):
+    """The gradient of a starred part (`*x`) from its elements' gradients."""
+    if isinstance(part, np.ndarray):
+        if all(g is None for g in piece):
+            return None
+        rows = [np.zeros(part.shape[1:], part.dtype) if g is None else g for g in piece]
+        return np.stack(rows).astype(part.dtype, copy=False)
+    if isinstance(part, (list, tuple)):
+        return type(part)(piece)
+    return piece
 
 
 def build_dict(keys, *values):
