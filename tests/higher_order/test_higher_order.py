@@ -243,3 +243,30 @@ def test_hessian_through_callable_object():
     columns = [(gradient(loss, x0 + eps * e)[0] - gradient(loss, x0 - eps * e)[0]) / (2 * eps)
                for e in np.eye(2)]
     np.testing.assert_allclose(H, np.stack(columns, axis=1), atol=1e-7)
+
+
+class Net:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, z):
+        return np.sum(np.tanh(self.w * z))
+
+
+def test_gradient_penalty_through_object_parameters():
+    net = Net(np.array([0.5, -1.0]))
+    x = np.array([0.3, 0.2])
+
+    def penalty(model):
+        return np.sum(gradient(model, x)[0] ** 2)
+
+    def penalty_of(w):
+        return penalty(Net(w))
+
+    eps = 1e-6
+    numeric = [(penalty_of(net.w + eps * e) - penalty_of(net.w - eps * e)) / (2 * eps)
+               for e in np.eye(2)]
+    (explicit,) = gradient(penalty, net)
+    np.testing.assert_allclose(explicit.w, numeric, rtol=1e-6)
+    implicit = gradient(lambda: penalty(net), zp.Params([net.w]))
+    np.testing.assert_allclose(implicit[net.w], numeric, rtol=1e-6)

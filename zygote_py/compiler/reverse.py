@@ -494,7 +494,10 @@ class Reverse(InlineOperations):
             new = _call(runtime_attr("call_method"), func.value, const(func.attr), *call.args,
                         keywords=call.keywords)
             return new, [func.value] + list(call.args) + keywords, 0, bool(keywords)
-        static = self.static_rule(func)
+        # A keyword argument that carries a gradient needs the dispatcher, whose pullback
+        # returns keyword gradients too.
+        active_keywords = any(self.is_active(k.value) for k in call.keywords)
+        static = None if active_keywords else self.static_rule(func)
         if static is not None:
             # A global such as np.sin whose rule is known now: call the rule directly, and
             # dispatch at run time only if the name has been rebound since.

@@ -2,7 +2,8 @@
 
 A rule is an ordinary Python function with the primal's signature that returns `(y, back)`:
 `y` is the primal's result and `back(dy)` returns one cotangent per positional argument that
-was passed (`None` where there is no gradient; a shorter tuple is padded with `None`). `dy`
+was passed (`None` where there is no gradient; a shorter tuple is padded with `None`). Keyword
+arguments get no cotangent, unless the rule appends a dict of them after the positional ones. `dy`
 is never `None`: when no gradient reaches a call, its pullback is not called at all.
 
 Method rules (`x.sum()`) take the receiver first and return its cotangent first. Attribute

@@ -41,8 +41,15 @@ def _rule_back(back, count, keywords):
         return None
 
     def rule_back(dy):
-        grads = _pad(back(_dense(dy)), count)
-        return (None,) + grads + ((None,) if keywords else ())
+        raw = back(_dense(dy))
+        # A rule may add a dict of keyword gradients after the positional ones.
+        keyword_grads = None
+        if keywords and isinstance(raw, tuple) and len(raw) == count + 1 \
+                and isinstance(raw[-1], dict):
+            keyword_grads = raw[-1]
+            raw = raw[:-1]
+        grads = _pad(raw, count)
+        return (None,) + grads + ((keyword_grads,) if keywords else ())
 
     return rule_back
 

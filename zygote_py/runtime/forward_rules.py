@@ -8,6 +8,7 @@ pullback (how `hessian` works) relies on these rules.
 from . import containers, dispatch, namespace
 from .accumulate import accumulate, densify
 from .broadcast import unbroadcast
+from .structures import Structural
 from .forward_dispatch import (_all_none, _call_tangent_rule, call, getattr_, getitem,
                                register_forward_rule)
 
@@ -121,3 +122,13 @@ def _register_operator_rule_forwards():
 _register_operator_rule_forwards()
 
 
+
+
+@register_forward_rule(Structural)
+def _structural_rule(args, dargs, kwargs):
+    # A Structural is linear in its fields: its tangent holds the fields' tangents.
+    value = Structural(*args, **kwargs)
+    fields_tangent = dargs[0] if dargs else None
+    if not fields_tangent:
+        return value, None
+    return value, Structural(fields_tangent, *args[1:2])
