@@ -493,3 +493,22 @@ def constant_operations(x):
 def repeated_list(x):
     values = [x, x * 2] * 3
     return sum(values)
+
+
+def nested_loops_over_same_array(x):
+    total = 0.0
+    for w in x:
+        for v in x:
+            total = total + v * w
+    return total
+
+
+def comprehension_inside_loop(x):
+    total = 0.0
+    for i in range(3):
+        total = total + sum([v * i for v in x])
+    return total
+
+
+def nested_comprehension_with_min(x):
+    return sum([min(v * w for v in x) for w in x])

@@ -102,6 +102,9 @@ CASES = [
     (p.module_functions_named_like_methods, (vec(4),)),
     (p.constant_operations, (pos(3),)),
     (p.repeated_list, (1.5,)),
+    (p.nested_loops_over_same_array, (vec(3),)),
+    (p.comprehension_inside_loop, (vec(3),)),
+    (p.nested_comprehension_with_min, (pos(3),)),
 ]
 
 
@@ -242,6 +245,13 @@ def test_untaken_raise_branch_is_harmless():
         return x * 3
 
     assert gradient(f, 2.0) == (3.0,)
+
+
+def test_nested_loops_by_hand():
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(gradient(p.nested_loops_over_same_array, x)[0], [12.0] * 3)
+    np.testing.assert_allclose(gradient(p.nested_comprehension_with_min, x)[0],
+                               [7.0, 1.0, 1.0])
 
 
 def test_long_loop_is_linear():

@@ -585,7 +585,9 @@ class Reverse(InlineOperations):
         sequence = self.namer.new("seq")
         position = self.namer.new("k")
         self.active.add(sequence)
-        self.assign_counts[sequence] = self.assign_counts.get(sequence, 0) + 1
+        # Inside an outer loop the sequence is made again on every pass, so its gradient
+        # must be cleared at each definition.
+        self.assign_counts[sequence] = 2 if self.loop_depth else 1
         iterate = _call(runtime_attr("iterate"), stmt.iter)
         iterate.zp_internal = True
         materialize = gast.copy_location(_assign(sequence, iterate), stmt)

@@ -240,6 +240,11 @@ def _check_mutations(parsed, body, params, activity):
                 and _makes_new_object(stmt.value):
             rebound.setdefault(stmt.targets[0].id, position)
     copies = _copies(statements)
+    fresh = {}
+    for position, (stmt, loops) in enumerate(statements):
+        if isinstance(stmt, gast.Assign) and _mutated_name(stmt) is None and (
+                _makes_new_object(stmt.value) or getattr(stmt, "zp_mutated", False)):
+            fresh.setdefault(stmt.targets[0].id, []).append((position, loops))
     for position, (stmt, loops) in enumerate(statements):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
             for keyword in stmt.value.keywords:
@@ -250,9 +255,8 @@ def _check_mutations(parsed, body, params, activity):
         name = _mutated_name(stmt)
         if name is None and getattr(stmt, "zp_augmented", False):
             name = stmt.targets[0].id
-            if name not in params and name in created and not any(
-                    copy_position < position or (set(copy_loops) & set(loops))
-                    for copy_position, copy_loops in copies.get(name, ())):
+            if name not in params and name in created and not _aliased(
+                    name, position, loops, copies, fresh):
                 continue
             # `x += v` changes an array, list or dict in place, and other names may see it;
             # on a number or tuple it rebinds x, which is what the generated code does.
@@ -265,12 +269,29 @@ def _check_mutations(parsed, body, params, activity):
             what = f"writing into the argument {name!r}"
         elif name not in created:
             what = f"writing into {name!r}, which the function did not create"
-        elif any(copy_position < position or (set(copy_loops) & set(loops))
-                 for copy_position, copy_loops in copies.get(name, ())):
+        elif _aliased(name, position, loops, copies, fresh):
             what = f"writing into {name!r} while another name refers to the same object"
         else:
             continue
         _raise_mutation(parsed, stmt, what)
+
+
+def _aliased(name, position, loops, copies, fresh):
+    """Whether another name may refer to `name`'s object when it is written at `position`.
+
+    A copy made before the write aliases it. A copy made later in an enclosing loop aliases
+    the object of the next iteration, unless `name` gets a new object in that loop before
+    the write (a list built afresh on every pass).
+    """
+    for copy_position, copy_loops in copies.get(name, ()):
+        if copy_position < position:
+            return True
+        for loop in set(copy_loops) & set(loops):
+            renewed = any(p < position and loop in fresh_loops
+                          for p, fresh_loops in fresh.get(name, ()))
+            if not renewed:
+                return True
+    return False
 
 
 def _mutated_name(stmt):
