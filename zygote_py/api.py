@@ -14,7 +14,8 @@ from .errors import NonScalarOutputError
 from .rules import registry
 from .runtime import dispatch
 from .runtime.accumulate import densify
-from .runtime.params import Params, close_context, implicit_accumulate, open_context
+from .runtime.params import (Params, close_context, implicit_accumulate, open_context,
+                             resume_context, suspend_context)
 from .runtime.structures import Structural, object_fields
 
 ValueAndGradient = collections.namedtuple("ValueAndGradient", ["val", "grad"])
@@ -33,10 +34,14 @@ def pullback(f, *args, **kwargs):
 
 
 def _run_entry(f, args, kwargs):
+    # An explicit gradient inside `gradient(f, ps)` must not collect into the outer Params.
+    token = suspend_context()
     try:
         return dispatch.call_entry(f, *args, **kwargs)
     except RecursionError as error:
         raise _recursion_error(f) from error
+    finally:
+        resume_context(token)
 
 
 def _recursion_error(f):
@@ -52,10 +57,13 @@ def _public_back(back, f, args):
         if back is None:
             grads = (None,) * (len(args) + 1)
         else:
+            token = suspend_context()
             try:
                 grads = back(dy)
             except RecursionError as error:
                 raise _recursion_error(f) from error
+            finally:
+                resume_context(token)
         return tuple(_finish(g, a) for g, a in zip(grads[1:1 + len(args)], args))
 
     return public_back

@@ -270,3 +270,23 @@ def test_gradient_penalty_through_object_parameters():
     np.testing.assert_allclose(explicit.w, numeric, rtol=1e-6)
     implicit = gradient(lambda: penalty(net), zp.Params([net.w]))
     np.testing.assert_allclose(implicit[net.w], numeric, rtol=1e-6)
+
+
+def test_gradient_penalty_through_global_parameters():
+    W = np.array([0.5, -1.0])
+    x = np.array([0.3, 0.2])
+
+    def penalty():
+        return np.sum(gradient(lambda z: np.sum(np.tanh(W * z)), x)[0] ** 2)
+
+    eps = 1e-6
+    numeric = []
+    for e in np.eye(2):
+        W += eps * e
+        plus = penalty()
+        W -= 2 * eps * e
+        minus = penalty()
+        W += eps * e
+        numeric.append((plus - minus) / (2 * eps))
+    grads = gradient(penalty, zp.Params([W]))
+    np.testing.assert_allclose(grads[W], numeric, rtol=1e-6)

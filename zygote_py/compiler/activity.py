@@ -161,6 +161,8 @@ def needed_names(body):
         stmt = stack.pop()
         if isinstance(stmt, gast.Assign):
             assignments.append((stmt.targets[0].id, _read_names(stmt.value)))
+            if getattr(stmt, "zp_discarded", False):
+                seeds.add(stmt.targets[0].id)
         elif isinstance(stmt, gast.FunctionDef):
             assignments.append((stmt.name, nested_free_names(stmt)))
         elif isinstance(stmt, gast.Return) and isinstance(stmt.value, gast.Name):

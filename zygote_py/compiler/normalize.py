@@ -117,6 +117,9 @@ class Normalizer:
                                                keywords=keywords))
             return
         self.assign(self.namer.new("unused"), self.rhs(value))
+        # A call run for its effect may still move gradients (a parameter's gradient
+        # collected in a pullback), so its result counts as used.
+        self.out[-1].zp_discarded = True
 
     def stmt_Pass(self, stmt):
         pass

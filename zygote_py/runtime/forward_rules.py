@@ -92,7 +92,13 @@ for _rule in (_zip_rule, _enumerate_rule, _reversed_rule):
 
 @register_forward_rule(namespace.implicit_accumulate)
 def _implicit_accumulate_rule(args, dargs, kwargs):
-    namespace.implicit_accumulate(*args)
+    # Forward mode runs over a pullback only to differentiate a gradient (a gradient inside
+    # `gradient`): the tangent of a parameter's gradient is then the outer gradient's share,
+    # while the gradient itself belongs to the inner call and must not be collected.
+    value = args[0]
+    tangent = dargs[1] if len(dargs) > 1 else None
+    if tangent is not None:
+        namespace.implicit_accumulate(value, tangent)
     return None, None
 
 

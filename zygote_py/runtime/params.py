@@ -193,6 +193,15 @@ def close_context(token):
     return Grads(context.params, context.grads)
 
 
+def suspend_context():
+    """Hide the implicit-parameter context (for an explicit gradient inside an implicit one)."""
+    return _current.set(None)
+
+
+def resume_context(token):
+    _current.reset(token)
+
+
 def implicit_accumulate(value, g):
     """Add `g` to every parameter inside `value` (called for each global read)."""
     context = _current.get()
