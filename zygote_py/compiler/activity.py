@@ -3,7 +3,7 @@
 Takes the normalized body, the parameter names and a resolver for names that are not local,
 and hands back the set of active names. A name is active when some assignment to it reads
 an active name through an operation that can carry a gradient. The analysis is
-flow-insensitive (one answer per name) and iterates to a fixed point, so values carried
+flow-insensitive (one result per name) and iterates to a fixed point, so values carried
 around a loop are handled. Inactive statements run untouched and get no adjoint.
 
 Sources: every parameter, every free variable, and every global whose current value could

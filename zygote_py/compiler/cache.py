@@ -3,8 +3,8 @@
 Keyed by the function object (weakly) and checked against its `__code__` and the rule
 registry's version, so redefining a function, re-running a notebook cell or registering a
 rule after a function was compiled all give a fresh transform. A lock makes compilation
-safe from several threads; a recursive function reaching itself while it is being compiled
-waits for nothing, since the transform never runs the function.
+safe from several threads. The lock is reentrant, because transforming a function never runs
+it, so a recursive function cannot wait on itself.
 """
 
 import operator

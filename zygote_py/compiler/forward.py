@@ -60,7 +60,7 @@ class Forward:
         self.free_names = free_names
 
     def tangent(self, atom):
-        """The tangent of an atom: its `d` variable if active, else `None`."""
+        """Return the tangent of an atom: its `d` variable if active, else `None`."""
         if isinstance(atom, gast.Starred):
             return self.tangent(atom.value)
         if isinstance(atom, gast.Name) and self.activity.is_active_name(atom.id):
