@@ -512,3 +512,12 @@ def comprehension_inside_loop(x):
 
 def nested_comprehension_with_min(x):
     return sum([min(v * w for v in x) for w in x])
+
+
+def inlined_ufuncs(x):
+    total = 0.0
+    y = x
+    for i in range(2):
+        y = np.tanh(y) + np.exp(y) * 0.1 + np.sqrt(y * y + 1.0)
+        total = total + np.sum(np.sin(y) * np.cos(x) + np.log(y * y + 2.0))
+    return total

@@ -105,6 +105,7 @@ CASES = [
     (p.nested_loops_over_same_array, (vec(3),)),
     (p.comprehension_inside_loop, (vec(3),)),
     (p.nested_comprehension_with_min, (pos(3),)),
+    (p.inlined_ufuncs, (vec(3),)),
 ]
 
 
@@ -121,6 +122,7 @@ def test_program_matches_finite_differences(program, args):
     (p.accumulate_indexing, (vec(4).astype(np.float32),)),
     (p.fills_buffer, (vec(3).astype(np.float32),)),
     (p.constant_operations, (pos(3).astype(np.float32),)),
+    (p.inlined_ufuncs, (vec(3).astype(np.float32),)),
     (p.for_over_array_rows, (rng.standard_normal((3, 4)).astype(np.float32),)),
 ])
 def test_float32_stays_float32(program, args):
@@ -252,6 +254,35 @@ def test_nested_loops_by_hand():
     np.testing.assert_allclose(gradient(p.nested_loops_over_same_array, x)[0], [12.0] * 3)
     np.testing.assert_allclose(gradient(p.nested_comprehension_with_min, x)[0],
                                [7.0, 1.0, 1.0])
+
+
+def test_inlined_ufunc_complex_and_zero():
+    z = np.array([0.5 + 0.2j, -0.3 + 1.0j])
+    (g,) = gradient(lambda z: np.real(np.sum(np.tanh(z) * np.conj(np.exp(z)))), z)
+    eps = 1e-6
+    f = lambda z: np.real(np.sum(np.tanh(z) * np.conj(np.exp(z))))  # noqa: E731
+    for k in range(2):
+        step = np.zeros(2, complex)
+        step[k] = eps
+        real_part = (f(z + step) - f(z - step)) / (2 * eps)
+        imaginary_part = (f(z + 1j * step) - f(z - 1j * step)) / (2 * eps)
+        assert g[k] == pytest.approx(real_part + 1j * imaginary_part, rel=1e-6)
+    (g,) = gradient(lambda x: np.sum(np.where(x > 0, np.sqrt(x), 0.0)), np.zeros(2))
+    np.testing.assert_array_equal(g, [0.0, 0.0])
+
+
+def test_rebound_ufunc_name_dispatches():
+    import types
+
+    fake = types.SimpleNamespace(tanh=np.tanh)
+
+    def f(x):
+        return np.sum(fake.tanh(x))
+
+    x = np.array([0.3, -0.4])
+    np.testing.assert_allclose(gradient(f, x)[0], 1 - np.tanh(x) ** 2)
+    fake.tanh = np.sin
+    np.testing.assert_allclose(gradient(f, x)[0], np.cos(x))
 
 
 def test_long_loop_is_linear():

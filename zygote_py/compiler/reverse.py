@@ -291,6 +291,8 @@ class Reverse(InlineOperations):
         inlined = self.inline_constant_operation(stmt, target, value)
         if inlined is None:
             inlined = self.inline_binary_operation(stmt, target, value)
+        if inlined is None:
+            inlined = self.inline_ufunc(stmt, target, value)
         if inlined is not None:
             return inlined
         return self.rule_call(stmt, target, value)
@@ -524,11 +526,26 @@ class Reverse(InlineOperations):
         """Return binding names `(rule, primal)` if `func` names a global with a rule now."""
         from ..rules import registry
 
+        value = self.static_value(func)
+        if value is None or isinstance(value, type):
+            return None
+        rule = registry.lookup_rule(value)
+        if rule is None:
+            return None
+        label = func.id if isinstance(func, gast.Name) else func.attr
+        key = id(value)
+        if key not in self.static_rules:
+            self.static_rules[key] = (self.namer.new(f"{label}_rule"),
+                                      self.namer.new(f"{label}_function"), rule, value)
+        rule_name, primal_name, _, _ = self.static_rules[key]
+        return rule_name, primal_name
+
+    def static_value(self, func):
+        """Return what a global name or module attribute refers to now, or `None`."""
         if isinstance(func, gast.Name):
             if func.id in self.assign_counts or self.resolve.is_free(func.id):
                 return None
             found, value = self.resolve(func.id)
-            label = func.id
         elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and func.value.id not in self.assign_counts \
                 and not self.resolve.is_free(func.value.id):
@@ -536,20 +553,9 @@ class Reverse(InlineOperations):
             if not found or not isinstance(module, types.ModuleType):
                 return None
             found, value = hasattr(module, func.attr), getattr(module, func.attr, None)
-            label = func.attr
         else:
             return None
-        if not found or isinstance(value, type):
-            return None
-        rule = registry.lookup_rule(value)
-        if rule is None:
-            return None
-        key = id(value)
-        if key not in self.static_rules:
-            self.static_rules[key] = (self.namer.new(f"{label}_rule"),
-                                      self.namer.new(f"{label}_function"), rule, value)
-        rule_name, primal_name, _, _ = self.static_rules[key]
-        return rule_name, primal_name
+        return value if found else None
 
     def operator_rule(self, name):
         binding = self.operator_rules.get(name)

@@ -87,6 +87,8 @@ def mul_rule(a, b):
         if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
             return _sequence_repeat(a, b)
         return _overloaded("__mul__", a, b, "__rmul__")
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return _UFUNC_OF_OPERATOR["mul"](a, b)
     y = a * b
 
     def mul_back(dy):
@@ -118,6 +120,8 @@ def _sequence_repeat(a, b):
 def truediv_rule(a, b):
     if not (_is_numeric(a) and _is_numeric(b)):
         return _overloaded("__truediv__", a, b, "__rtruediv__")
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return _UFUNC_OF_OPERATOR["truediv"](a, b)
     y = a / b
 
     def truediv_back(dy):
@@ -208,6 +212,8 @@ def _zero_where_no_cotangent(dy, local):
 def matmul_rule(a, b):
     if not (_is_numeric(a) and _is_numeric(b)):
         return _overloaded("__matmul__", a, b, "__rmatmul__")
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return _UFUNC_OF_OPERATOR["matmul"](a, b)
     y = a @ b
 
     def matmul_back(dy):
@@ -339,6 +345,24 @@ OPERATOR_RULES = {
 _FAST_TYPES = frozenset({np.ndarray, float, np.float64, np.float32})
 
 
+def _is_complex(x):
+    return type(x) is np.ndarray and x.dtype.kind == "c"
+
+
+class _UfuncRules:
+    """The NumPy ufunc rules behind the operators, looked up when first needed."""
+
+    def __getitem__(self, name):
+        from .registry import lookup_rule
+
+        ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                 "truediv": np.true_divide, "matmul": np.matmul}[name]
+        return lookup_rule(ufunc)
+
+
+_UFUNC_OF_OPERATOR = _UfuncRules()
+
+
 def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     """The gradients of `a <name> b` for inlined operators: `(da, db)`.
 
@@ -348,6 +372,10 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     """
     if type(a) in _FAST_TYPES and type(b) in _FAST_TYPES:
         dy = _dense(dy)
+        if _is_complex(a) or _is_complex(b):
+            # The ufunc rules conjugate the other operand for complex values.
+            _, back = _UFUNC_OF_OPERATOR[name](a, b)
+            return back(dy)[:2]
         if name == "add":
             return unbroadcast(dy, a) if need_a else None, unbroadcast(dy, b) if need_b else None
         if name == "sub":
@@ -365,3 +393,28 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     if back is None:
         return None, None
     return back(dy)
+
+
+def unary_pullback(name, dy, saved):
+    """The gradient of an inlined ufunc call from the kept input or output.
+
+    A complex value takes the conjugate of the local derivative, as the ufunc rules do. A
+    zero gradient gives zero where the derivative is infinite (sqrt and log at 0).
+    """
+    dy = _dense(dy)
+    complex_value = np.iscomplexobj(saved) if type(saved) not in _FAST_TYPES or \
+        (type(saved) is np.ndarray and saved.dtype.kind != "f") else False
+    if name in ("sqrt", "log"):
+        safe = np.where(dy == 0, 1, saved)
+        local = 1 / (2 * safe) if name == "sqrt" else 1 / safe
+        local = np.conj(local) if complex_value else local
+        return np.where(dy == 0, 0 * local, dy * local)
+    if name == "tanh":
+        local = 1 - saved * saved
+    elif name == "exp":
+        local = saved
+    elif name == "sin":
+        local = np.cos(saved)
+    else:
+        local = -np.sin(saved)
+    return dy * (np.conj(local) if complex_value else local)
