@@ -372,7 +372,8 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     """
     if type(a) in _FAST_TYPES and type(b) in _FAST_TYPES:
         dy = _dense(dy)
-        if _is_complex(a) or _is_complex(b):
+        if (type(a) is np.ndarray and a.dtype.kind == "c") or \
+                (type(b) is np.ndarray and b.dtype.kind == "c"):
             # The ufunc rules conjugate the other operand for complex values.
             _, back = _UFUNC_OF_OPERATOR[name](a, b)
             return back(dy)[:2]

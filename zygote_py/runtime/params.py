@@ -194,12 +194,18 @@ def close_context(token):
 
 
 def suspend_context():
-    """Hide the implicit-parameter context (for an explicit gradient inside an implicit one)."""
+    """Hide the implicit-parameter context (for an explicit gradient inside an implicit one).
+
+    Returns `None` when there is no context to hide, which `resume_context` then skips.
+    """
+    if _current.get() is None:
+        return None
     return _current.set(None)
 
 
 def resume_context(token):
-    _current.reset(token)
+    if token is not None:
+        _current.reset(token)
 
 
 def implicit_accumulate(value, g):
