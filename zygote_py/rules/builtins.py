@@ -345,10 +345,6 @@ OPERATOR_RULES = {
 _FAST_TYPES = frozenset({np.ndarray, float, np.float64, np.float32})
 
 
-def _is_complex(x):
-    return type(x) is np.ndarray and x.dtype.kind == "c"
-
-
 class _UfuncRules:
     """The NumPy ufunc rules behind the operators, looked up when first needed."""
 
