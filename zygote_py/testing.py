@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .api import pullback
+from .api import gradient, pullback
 from .runtime.structures import Structural
 
 
@@ -94,11 +94,64 @@ def _as_float64(x):
     return x
 
 
-def check_grads(f, *args, eps=1e-6, rtol=1e-5, atol=1e-5, seed=0, check_dtype=True):
-    """Raise `AssertionError` if reverse mode disagrees with finite differences for `f`.
+def check_grads(f, *args, order=1, modes=("rev",), eps=1e-6, rtol=1e-5, atol=1e-5, seed=0,
+                check_dtype=True):
+    """Raise `AssertionError` if reverse or forward mode disagrees with finite differences.
 
-    Returns the gradients, so a test can also check their values.
+    `modes` holds "rev" (the pullback along a random cotangent) and/or "fwd" (the JVP along
+    random tangents). `order=2` also checks the derivative of the reverse-mode gradient, by
+    checking a random projection of it the same way. Returns the reverse-mode gradients of
+    the first order, so a test can also check their values.
     """
+    unknown = set(modes) - {"rev", "fwd"}
+    if unknown or order not in (1, 2):
+        raise ValueError(f"modes must be drawn from ('rev', 'fwd') and order must be 1 or 2; "
+                         f"got modes={modes!r}, order={order!r}")
+    grads = _check_reverse(f, args, eps, rtol, atol, seed, check_dtype)
+    if "fwd" in modes:
+        _check_forward(f, args, eps, rtol, atol, seed)
+    if order == 2:
+        rng = np.random.default_rng(seed + 1)
+        u = _random_like(f(*args), rng)
+        directions = [_random_like(a, rng) if _is_float_leaf(a) else None for a in args]
+
+        def weighted(*inputs):
+            return np.sum(u * f(*inputs))
+
+        def projected_gradient(*inputs):
+            total = 0.0
+            for g, d in zip(gradient(weighted, *inputs), directions):
+                if g is not None and d is not None:
+                    total = total + np.sum(g * d)
+            return total
+
+        _check_reverse(projected_gradient, args, eps, rtol * 10, atol * 10, seed + 2, False)
+    return grads
+
+
+def _check_forward(f, args, eps, rtol, atol, seed):
+    """Compare `<u, J t>` from `jvp` with central differences along `t`."""
+    from .higher_order import jvp
+
+    rng = np.random.default_rng(seed + 3)
+    tangents = tuple(_random_like(a, rng) if _is_float_leaf(a) else None for a in args)
+    y, tangent = jvp(f, args, tangents)
+    u = _random_like(y, rng)
+    wide = [_as_float64(a) for a in args]
+
+    def shifted(step):
+        moved = [a if t is None else a + step * t for a, t in zip(wide, tangents)]
+        return _flat_inner(u, f(*moved))
+
+    numeric = (shifted(eps) - shifted(-eps)) / (2 * eps)
+    analytic = _flat_inner(u, tangent)
+    tolerance = atol + rtol * max(abs(numeric), abs(analytic))
+    assert abs(numeric - analytic) <= tolerance, (
+        f"forward mode gives {analytic!r} along random tangents, finite differences give "
+        f"{numeric!r} (difference {abs(numeric - analytic):.3g}, tolerance {tolerance:.3g})")
+
+
+def _check_reverse(f, args, eps, rtol, atol, seed, check_dtype):
     rng = np.random.default_rng(seed)
     y, back = pullback(f, *args)
     u = _random_like(y, rng)

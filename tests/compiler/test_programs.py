@@ -303,3 +303,22 @@ def test_redefinition_gives_new_gradient():
     assert gradient(f2, 1.0) == (2.0,)
     assert gradient(f3, 1.0) == (3.0,)
     assert namespace == {} and exec_globals["np"] is np
+
+
+def test_check_grads_forward_and_second_order():
+    check_grads(p.numpy_functions, vec(4), modes=("rev", "fwd"), order=2)
+    check_grads(p.for_over_array_rows, rng.standard_normal((2, 3)), modes=("fwd",))
+
+
+def test_check_grads_catches_wrong_rule():
+    import zygote_py
+
+    def wrongly_ruled(x):
+        return np.sum(np.sin(x))
+
+    @zygote_py.adjoint(wrongly_ruled)
+    def wrong_rule(x):
+        return np.sum(np.sin(x)), lambda dy: (dy * np.sin(x),)
+
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_grads(wrongly_ruled, vec(3), modes=("rev", "fwd"))
