@@ -359,7 +359,7 @@ fn(np.tensordot, call(R(2, 3), R(3, 4), 1), call(_cube, R(3, 4, 2)), call(R(2, 3
    call(_cube, R(4, 2), ([2, 0], [0, 1])), call(R(3), R(2), 0))
 fn(np.linalg.tensordot, call(R(2, 3), R(3, 4), axes=1), call(_cube, R(3, 4, 2)))
 fn(np.kron, call(R(2, 3), R(2, 2)), call(R(3), R(2)), call(R(2), R(2, 3)), call(0.5, R(2)))
-fn(np.cross, call(R(3), R(3)), call(R(2, 3), R(3)), call(R(3, 2), R(3, 2), axisa=0, axisb=0),
+fn(np.cross, call(R(3), R(3)), call(R(2, 3), R(3)), call(R(2), R(2)), call(R(4, 2), R(2)), call(R(3, 2), R(3, 2), axisa=0, axisb=0),
    call(R(3, 2), R(2, 3), axis=None, axisa=0, axisc=0), call(R(2, 3), R(3, 2), axis=None,
                                                                axisb=0, axisc=-1))
 fn(np.linalg.cross, call(R(2, 3), R(3)), call(R(3, 2), R(3, 2), axis=0))

@@ -449,11 +449,19 @@ def kron_subscripts(ndim):
 
 def cross_cotangents(dy, a, b, axisa, axisb, axisc):
     # <dy, a x b> = <a, b x dy> = <b, dy x a>.
-    g = np.moveaxis(dy, axisc, -1)
     a_last = np.moveaxis(a, axisa, -1)
     b_last = np.moveaxis(b, axisb, -1)
+    if np.shape(a_last)[-1] == 2 and np.shape(b_last)[-1] == 2:
+        # 2-vectors give the scalar a0 b1 - a1 b0.
+        g = np.expand_dims(dy, -1)
+        da = g * np.stack([b_last[..., 1], -b_last[..., 0]], axis=-1)
+        db = g * np.stack([-a_last[..., 1], a_last[..., 0]], axis=-1)
+        return (unbroadcast(np.moveaxis(da, -1, axisa), a),
+                unbroadcast(np.moveaxis(db, -1, axisb), b))
     if np.shape(a_last)[-1] != 3 or np.shape(b_last)[-1] != 3:
-        raise NotImplementedError("the gradient of np.cross is implemented for 3-vectors only")
+        raise NotImplementedError("the gradient of np.cross is implemented for pairs of "
+                                  "2-vectors and pairs of 3-vectors only")
+    g = np.moveaxis(dy, axisc, -1)
     da = np.moveaxis(np.cross(b_last, g), -1, axisa)
     db = np.moveaxis(np.cross(g, a_last), -1, axisb)
     return unbroadcast(da, a), unbroadcast(db, b)
