@@ -391,7 +391,8 @@ fn(np.linalg.matrix_power, call(square_matrix(), 3), call(square_matrix(), 1),
    call(square_matrix(), 0), call(square_matrix(), -2), call(square_matrix(2, (2,)), 2))
 fn(np.linalg.cholesky, call(spd_matrix()), call(spd_matrix(2, (2,))),
    call(spd_matrix(), upper=True), symmetric=(0,))
-fn(np.linalg.qr, call(R(4, 3)), call(square_matrix()), call(R(4, 2), "r"),
+fn(np.linalg.qr, call(R(4, 3)), call(square_matrix()), call(R(4, 2), "r"), call(R(2, 4)),
+   call(R(3, 5), "r"), call(R(2, 3), "complete"),
    call(square_matrix(), "complete"), call(R(2, 4, 3)))
 fn(np.linalg.eigh, call(spd_matrix()), call(spd_matrix(2, (2,))), call(spd_matrix(), "U"),
    loss="square", symmetric=(0,))

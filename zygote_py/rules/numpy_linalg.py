@@ -789,16 +789,22 @@ def copy_lower_to_upper(x):
     return strict + matrix_transpose(strict) + np.tril(np.triu(x))
 
 
+def square_qr_cotangent(q, r, dq, dr):
+    """The gradient of A = QR for R square: with M = R dR^T - dQ^T Q, it is
+    (dQ + Q copyltu(M)) R^-T."""
+    m = np.matmul(r, matrix_transpose(dr)) - np.matmul(matrix_transpose(dq), q)
+    b = dq + np.matmul(q, copy_lower_to_upper(m))
+    return matrix_transpose(np.linalg.solve(r, matrix_transpose(b)))
+
+
 @register_rule(np.linalg.qr)
 def qr_rule(a, mode="reduced"):
     y = np.linalg.qr(a, mode)
     rows, cols = np.shape(a)[-2:]
-    if mode not in ("reduced", "r", "complete") or (mode == "complete" and rows != cols):
+    if mode not in ("reduced", "r", "complete") or (mode == "complete" and rows > cols):
         raise NotImplementedError(f"the gradient of np.linalg.qr with mode={mode!r} is "
-                                  "implemented for 'reduced', 'r' and square 'complete'")
-    if rows < cols:
-        raise NotImplementedError("the gradient of np.linalg.qr is implemented for matrices "
-                                  f"with at least as many rows as columns, not {rows}x{cols}")
+                                  "implemented for 'reduced', 'r', and 'complete' when the "
+                                  "matrix has no more rows than columns")
     if mode == "r":
         q, r = np.linalg.qr(a)
     else:
@@ -811,11 +817,16 @@ def qr_rule(a, mode="reduced"):
             dq, dr = dy
         dq = missing_as_zeros(dq, q)
         dr = missing_as_zeros(dr, r)
-        # With M = R R_bar^T - Q_bar^T Q, A_bar = (Q_bar + Q copyltu(M)) R^-T.
-        m = np.matmul(r, matrix_transpose(dr)) - np.matmul(matrix_transpose(dq), q)
-        b = dq + np.matmul(q, copy_lower_to_upper(m))
-        g = matrix_transpose(np.linalg.solve(r, matrix_transpose(b)))
-        return (unbroadcast(g, a),)
+        if rows < cols:
+            # A = [X | Y] with X = Q R1 square and Y = Q R2: Y's gradient is Q dR2, and its
+            # share of Q's gradient, Y dR2^T, joins the square case for X.
+            r1, r2 = r[..., :, :rows], r[..., :, rows:]
+            dr1, dr2 = dr[..., :, :rows], dr[..., :, rows:]
+            y_part = a[..., :, rows:]
+            dx = square_qr_cotangent(q, r1, dq + np.matmul(y_part, matrix_transpose(dr2)), dr1)
+            dy_part = np.matmul(q, dr2)
+            return (unbroadcast(np.concatenate([dx, dy_part], axis=-1), a),)
+        return (unbroadcast(square_qr_cotangent(q, r, dq, dr), a),)
 
     return y, qr_back
 
