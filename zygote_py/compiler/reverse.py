@@ -164,7 +164,7 @@ class Reverse(InlineOperations):
                                 type_comment=None, type_params=[]), node)
 
     def epilogue(self):
-        """The statements ending `back`: globals, the closure gradient, then the parameters."""
+        """Return the statements ending `back`: globals, the closure gradient, the parameters."""
         out = []
         free = sorted(n for n in self.gradients_used
                       if n not in self.params and n not in self.assign_counts)
@@ -303,7 +303,7 @@ class Reverse(InlineOperations):
 
     @staticmethod
     def lowered_marker(value):
-        """The marker call `__zpn.op(...)` as the runtime rule call `__zp.op(...)`."""
+        """Return the marker call `__zpn.op(...)` as the runtime rule call `__zp.op(...)`."""
         return _call(runtime_attr(value.func.attr), *value.args, keywords=value.keywords)
 
     @staticmethod
@@ -407,7 +407,7 @@ class Reverse(InlineOperations):
         return [stmt], self.closure_adjoint(stmt, stmt.name, stmt)
 
     def rule_call(self, stmt, target, value):
-        """An operation that runs through a rule: forward records its pullback."""
+        """Differentiate an operation that runs through a rule, keeping its pullback."""
         back_name = self.namer.new(target.lstrip("_") + "_back")
         call, operands, pad_to, has_kwargs = self.rule_form(value)
         forward = [gast.copy_location(_assign(gast.Tuple(elts=[store(target), store(back_name)],

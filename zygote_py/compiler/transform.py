@@ -126,7 +126,7 @@ class _ZeroArgumentSuper(gast.NodeTransformer):
 
 @dataclasses.dataclass
 class FrontEnd:
-    """What both transforms start from: the checked, lowered, normalized function."""
+    """The starting point of both transforms: the checked, lowered, normalized function."""
 
     parsed: object
     namer: Namer
@@ -258,8 +258,8 @@ def _check_mutations(parsed, body, params, activity):
             if name not in params and name in created and not _aliased(
                     name, position, loops, copies, fresh):
                 continue
-            # `x += v` changes an array, list or dict in place, and other names may see it;
-            # on a number or tuple it rebinds x, which is what the generated code does.
+            # `x += v` changes an array, list or dict in place, where other names may see it.
+            # On a number or tuple it rebinds x, which is what the generated code does.
             stmt.zp_check_inplace = True
             continue
         if name is None:
@@ -277,7 +277,7 @@ def _check_mutations(parsed, body, params, activity):
 
 
 def _aliased(name, position, loops, copies, fresh):
-    """Whether another name may refer to `name`'s object when it is written at `position`.
+    """Return whether another name may refer to `name`'s object when written at `position`.
 
     A copy made before the write aliases it. A copy made later in an enclosing loop aliases
     the object of the next iteration, unless `name` gets a new object in that loop before
@@ -345,7 +345,7 @@ def _created_names(statements):
 
 
 def _copies(statements):
-    """Where each name is copied to another name or stored in a display."""
+    """Return where each name is copied to another name or stored in a display."""
     found = {}
     for position, (stmt, loops) in enumerate(statements):
         if not isinstance(stmt, gast.Assign):
