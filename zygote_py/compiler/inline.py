@@ -26,7 +26,7 @@ def _subscript(value, index):
 
 
 def _number(node):
-    """The value of a real number constant, or `None`."""
+    """Return the value of a real number constant, or `None`."""
     if isinstance(node, gast.Constant) and type(node.value) in (int, float):
         return node.value
     return None

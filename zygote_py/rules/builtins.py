@@ -360,7 +360,7 @@ _UFUNC_OF_OPERATOR = _UfuncRules()
 
 
 def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
-    """The gradients of `a <name> b` for inlined operators: `(da, db)`.
+    """Return the gradients of `a <name> b` for inlined operators: `(da, db)`.
 
     Arrays and floats take the formulas here, skipping an operand that needs no gradient;
     any other operand (a list, a user class) runs the operator's rule again and uses its
@@ -393,7 +393,7 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
 
 
 def unary_pullback(name, dy, saved):
-    """The gradient of an inlined ufunc call from the kept input or output.
+    """Return the gradient of an inlined ufunc call from the kept input or output.
 
     A complex value takes the conjugate of the local derivative, as the ufunc rules do. A
     zero gradient gives zero where the derivative is infinite (sqrt and log at 0).

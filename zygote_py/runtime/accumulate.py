@@ -21,8 +21,8 @@ class IndexedGradient:
     For an array, `shape` and `dtype` are the array's; for a list or tuple, `shape` is its
     length and `dtype` is `list` or `tuple`.
 
-    Entries live in a list that copies share; a copy records how many entries it owns, so
-    appending to the newest copy is `O(1)` and an older alias never sees the new entries.
+    Entries live in a list that copies share. A copy records how many entries it owns, so
+    appending to the newest copy is `O(1)` and an older alias never reads the new entries.
     """
 
     __slots__ = ("shape", "dtype", "_entries", "_count")
@@ -148,12 +148,12 @@ def accumulate(a, b):
 
 
 def passed(g):
-    """The gradient of `x + c` with respect to `x`: the same gradient."""
+    """Return the gradient of `x + c` with respect to `x`: the same gradient."""
     return g
 
 
 def scaled(g, factor):
-    """The gradient of `x * factor` with respect to `x`, for a number `factor`.
+    """Return the gradient of `x * factor` with respect to `x`, for a number `factor`.
 
     A list or tuple gradient means `x` was a sequence repeated `factor` times, so the
     pieces are summed back.
@@ -174,7 +174,7 @@ def scaled(g, factor):
 
 
 def power_scaled(g, x, exponent):
-    """The gradient of `x ** exponent` with respect to `x`, for a number `exponent`."""
+    """Return the gradient of `x ** exponent` with respect to `x`, for a number `exponent`."""
     from ..rules.builtins import power_derivative
 
     g = densify(g)

@@ -337,7 +337,7 @@ def build_sequence(kind, starred, *parts):
 
 
 def _starred_gradient(part, piece):
-    """The gradient of a starred part (`*x`) from its elements' gradients."""
+    """Return the gradient of a starred part (`*x`) from its elements' gradients."""
     if isinstance(part, np.ndarray):
         if all(g is None for g in piece):
             return None
@@ -371,7 +371,7 @@ def build_dict(keys, *values):
 
 
 def sequence_cotangent(g, size):
-    """The gradient of a tuple or list display, as a sequence of `size` entries."""
+    """Return the gradient of a tuple or list display, as a sequence of `size` entries."""
     g = _dense(g)
     if isinstance(g, (list, tuple)):
         return g
@@ -390,7 +390,7 @@ def dict_cotangent(g, key):
 
 
 def field_cotangent(g, name):
-    """The gradient of a captured variable, from the gradient of a closure."""
+    """Return the gradient of a captured variable, from the gradient of a closure."""
     if g is None:
         return None
     if isinstance(g, Structural):

@@ -131,7 +131,7 @@ def _call_tangent_rule(args, dargs, kwargs):
                     (None, tfargs, tdfargs, None), {}, {})
     if rule is None and isinstance(f, types.FunctionType):
         info, jvp_fn = forward_transformed(f)
-        # jvp_fn reads f's captured values, whose tangents are tf; its tangent dict holds
+        # jvp_fn reads f's captured values, whose tangents are tf. Its tangent dict contains
         # the tangents of the arguments and of the captured values, which move along
         # tdfargs and tdf.
         bound = _bind_tangents(f, info, fargs, dfargs, fkwargs, dfkwargs or {})
@@ -265,7 +265,7 @@ def _bind_tangents(fn, info, args, dargs, kwargs, dkwargs):
 
 
 def _from_reverse_rule(rule, args, dargs, kwargs):
-    """The tangent of a rule's output: the pullback transposed, by reverse mode on it."""
+    """Return the tangent of a rule's output: its pullback transposed by reverse mode."""
     y, back = rule(*args, **kwargs)
     if back is None:
         return y, None

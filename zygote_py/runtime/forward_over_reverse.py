@@ -53,7 +53,7 @@ register_forward_rule(same_closure, lambda args, dargs, kwargs: (args[0], dargs[
 
 
 def split_pair(tangent):
-    """The tangents of a `(value, back)` pair; `None` means neither has one."""
+    """Return the tangents of a `(value, back)` pair, where `None` means neither has one."""
     if tangent is None:
         return None, None
     return tangent[0], tangent[1]
@@ -219,7 +219,7 @@ register_forward_rule(dispatch.call_method, _method_rule,
 
 
 def gradient_and_tangent(f, df, args, tangents):
-    """The gradient of `f` at `args` (captured variables first) and its tangent."""
+    """Return the gradient of `f` at `args` (captured variables first) and its tangent."""
     from ..api import _seed
 
     pair, dpair = pullback_form_jvp(f, df, args, tangents, {})

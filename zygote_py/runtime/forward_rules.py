@@ -132,7 +132,7 @@ _register_operator_rule_forwards()
 
 @register_forward_rule(Structural)
 def _structural_rule(args, dargs, kwargs):
-    # A Structural is linear in its fields: its tangent holds the fields' tangents.
+    # A Structural is linear in its fields, so its tangent contains the fields' tangents.
     value = Structural(*args, **kwargs)
     fields_tangent = dargs[0] if dargs else None
     if not fields_tangent:

@@ -37,7 +37,7 @@ class Params:
 
     def append(self, array):
         if not isinstance(array, np.ndarray):
-            raise TypeError(f"Params holds NumPy arrays, got {type(array).__name__}; arrays are "
+            raise TypeError(f"Params contains NumPy arrays only, got {type(array).__name__}; arrays are "
                             "updated in place, so wrap scalars in a 0-d array")
         if id(array) not in self._ids:
             self._ids.add(id(array))
