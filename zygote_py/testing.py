@@ -98,7 +98,7 @@ def check_grads(f, *args, order=1, modes=("rev",), eps=1e-6, rtol=1e-5, atol=1e-
                 check_dtype=True):
     """Raise `AssertionError` if reverse or forward mode disagrees with finite differences.
 
-    `modes` holds "rev" (the pullback along a random cotangent) and/or "fwd" (the JVP along
+    `modes` contains "rev" (the pullback along a random cotangent) and/or "fwd" (the JVP along
     random tangents). `order=2` also checks the derivative of the reverse-mode gradient, by
     checking a random projection of it the same way. Returns the reverse-mode gradients of
     the first order, so a test can also check their values.

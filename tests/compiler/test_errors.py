@@ -1,4 +1,4 @@
-"""Each error class carries the user's file and line, and tells what to do."""
+"""Each error class carries the user's file and line, and a message with the fix."""
 
 import numpy as np
 import pytest

@@ -178,7 +178,8 @@ def test_accumulate_indexing_values():
 
 def test_python_float_gets_float():
     (g,) = gradient(lambda x: x * x, 3.0)
-    assert type(g) is float and g == 6.0
+    assert type(g) is float
+    assert g == 6.0
 
 
 def test_tuple_argument_gets_tuple():
@@ -302,7 +303,8 @@ def test_redefinition_gives_new_gradient():
     f3 = make(3.0)
     assert gradient(f2, 1.0) == (2.0,)
     assert gradient(f3, 1.0) == (3.0,)
-    assert namespace == {} and exec_globals["np"] is np
+    assert namespace == {}
+    assert exec_globals["np"] is np
 
 
 def test_check_grads_forward_and_second_order():

@@ -79,7 +79,8 @@ def test_jacobian_modes_agree():
     x, W = rng.standard_normal(3), rng.standard_normal((4, 3))
     forward = jacobian(f, x, W, mode="forward")
     reverse = jacobian(f, x, W, mode="reverse")
-    assert forward[0].shape == (4, 3) and forward[1].shape == (4, 4, 3)
+    assert forward[0].shape == (4, 3)
+    assert forward[1].shape == (4, 4, 3)
     np.testing.assert_allclose(forward[0], reverse[0], rtol=1e-10)
     np.testing.assert_allclose(forward[1], reverse[1], rtol=1e-10)
 

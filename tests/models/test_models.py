@@ -96,7 +96,8 @@ def test_params_set_semantics():
     W, b = np.ones((2, 2)), np.zeros(2)
     ps = Params([W, b, W])
     assert len(ps) == 2
-    assert W in ps and np.ones((2, 2)) not in ps
+    assert W in ps
+    assert np.ones((2, 2)) not in ps
     ps.append(np.zeros(3))
     assert len(ps) == 3
     assert list(ps)[0] is W
@@ -187,7 +188,8 @@ def test_grads_arithmetic_and_repr():
     gs = gradient(lambda: np.sum(w * 3), ps)
     np.testing.assert_allclose((gs + gs)[w], [6.0, 6.0])
     np.testing.assert_allclose((gs * 2)[w], [6.0, 6.0])
-    assert w in gs and len(gs.keys()) == 1
+    assert w in gs
+    assert len(gs.keys()) == 1
     assert repr(gs) == "Grads(float64[2] => float64[2])"
 
 

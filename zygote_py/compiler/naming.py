@@ -92,7 +92,7 @@ def runtime_attr(attr, namespace=RUNTIME):
 
 
 def marker_attr(attr):
-    """The expression `__zpn.attr`, an operation the transforms lower in their own way."""
+    """Return the expression `__zpn.attr`, an operation each transform lowers its own way."""
     return runtime_attr(attr, MARKER)
 
 

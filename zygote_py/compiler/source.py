@@ -4,7 +4,7 @@ Takes a Python function (a module-level or nested `def`, a lambda, a method, a `
 or `classmethod`) and hands back a `ParsedFunction`: the gast `FunctionDef` with decorators
 stripped, line numbers that match the user's file, and that file's name. Lambdas become a
 `FunctionDef` whose body returns the lambda's expression; the lambda is located through the
-positions of its code object, so two lambdas on one line are told apart.
+positions of its code object, so two lambdas on one line are distinguished.
 """
 
 import dataclasses

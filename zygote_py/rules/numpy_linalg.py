@@ -790,8 +790,10 @@ def copy_lower_to_upper(x):
 
 
 def square_qr_cotangent(q, r, dq, dr):
-    """The gradient of A = QR for R square: with M = R dR^T - dQ^T Q, it is
-    (dQ + Q copyltu(M)) R^-T."""
+    """Return the gradient of A = QR for R square.
+
+    With M = R dR^T - dQ^T Q, the gradient is (dQ + Q copyltu(M)) R^-T.
+    """
     m = np.matmul(r, matrix_transpose(dr)) - np.matmul(matrix_transpose(dq), q)
     b = dq + np.matmul(q, copy_lower_to_upper(m))
     return matrix_transpose(np.linalg.solve(r, matrix_transpose(b)))

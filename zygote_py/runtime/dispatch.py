@@ -463,7 +463,7 @@ _masked_variants = {}
 def call_masked(active, f, *args, **kwargs):
     """`call` for a site where some positional arguments carry no gradient.
 
-    `active[i]` says whether argument `i` may carry one. A Python function is compiled in a
+    `active[i]` is whether argument `i` may carry one. A Python function is compiled in a
     variant that treats the others as constants, so no work goes into their gradients.
     """
     if not isinstance(f, types.FunctionType) or registry.lookup_rule(f) is not None \
