@@ -33,6 +33,37 @@ def _number(node):
 
 
 
+def _binary(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def _scalar_constant_adjoint(kind, g, constant):
+    """Build the gradient of `x + c`, `x - c`, `c - x`, `-x`, `x * c` or `x / c` for a float `x`."""
+    if kind in ("add", "sub"):
+        return g
+    if kind in ("neg", "rsub"):
+        return _binary(g, gast.Mult(), const(-1))
+    if kind == "mul":
+        return _binary(g, gast.Mult(), const(constant))
+    return _binary(g, gast.Mult(), const(1 / constant))
+
+
+def _scalar_binary_adjoints(name, g, a, b):
+    """Build the gradients of `a <name> b` for two floats as expressions `(da, db)`.
+
+    They are the formulas of `binary_pullback`, so both paths give the same bits.
+    """
+    if name == "add":
+        return g, g
+    if name == "sub":
+        return g, gast.UnaryOp(op=gast.USub(), operand=g)
+    if name == "mul":
+        return _binary(g, gast.Mult(), b), _binary(g, gast.Mult(), a)
+    divided = _binary(_binary(gast.UnaryOp(op=gast.USub(), operand=g), gast.Mult(), a),
+                      gast.Div(), _binary(b, gast.Mult(), b))
+    return _binary(g, gast.Div(), b), divided
+
+
 # The ufuncs whose adjoint is inlined, and whether it reads the output (else the input).
 _INLINED_UFUNCS = {id(np.tanh): ("tanh", True), id(np.exp): ("exp", True),
                    id(np.sqrt): ("sqrt", True), id(np.sin): ("sin", False),
@@ -69,6 +100,10 @@ class InlineOperations:
         if kind == "pow":
             return self.inline_power(stmt, target, operand, constant)
 
+        if operand.id in self.float_names:
+            return [stmt], self.adjoint(stmt, target, [operand], lambda g: self.accumulate_into(
+                operand, _scalar_constant_adjoint(kind, load(g), constant), numeric=True))
+
         def body(g):
             gradient = load(g)
             if kind in ("sub", "add"):
@@ -97,6 +132,15 @@ class InlineOperations:
             replay = self.replay(saved)
 
         def body(g):
+            if operand.id in self.float_names and exponent >= 1 and exponent == int(exponent):
+                # c * x ** (c - 1) has no pole for c >= 1, so a float needs no special case.
+                exponent_value = int(exponent)
+                local = gast.BinOp(left=const(exponent_value), op=gast.Mult(), right=load(saved))
+                if exponent_value != 2:
+                    local = gast.BinOp(left=const(exponent_value), op=gast.Mult(), right=gast.BinOp(
+                        left=load(saved), op=gast.Pow(), right=const(exponent_value - 1)))
+                return self.accumulate_into(operand, gast.BinOp(left=load(g), op=gast.Mult(),
+                                                                right=local), numeric=True)
             return self.accumulate_into(operand, _call(runtime_attr("power_scaled"), load(g),
                                                       load(saved), const(exponent)))
 
@@ -113,19 +157,34 @@ class InlineOperations:
                 and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name)):
             return None
         name = OPERATOR_NAMES[type(value.op)]
+        # Two Python numbers need no broadcasting, and a sum or difference of them reads
+        # neither operand in the backward pass.
+        scalar = name != "matmul" and value.left.id in self.number_names \
+            and value.right.id in self.number_names
+        reads_operands = not scalar or name in ("mul", "truediv")
         forward = [stmt]
         saved = []
         replay = []
         for operand in (value.left, value.right):
             kept = operand.id
-            if self.assign_counts.get(operand.id, 0) > 1 \
-                    or operand.id == target:
+            if reads_operands and (self.assign_counts.get(operand.id, 0) > 1
+                                   or operand.id == target):
                 kept = self.namer.new(operand.id.lstrip("_") + "_saved")
                 forward.insert(len(forward) - 1, gast.copy_location(
                     _assign(kept, load(operand.id)), stmt))
                 forward += self.record(kept)
                 replay = self.replay(kept) + replay
             saved.append(kept)
+
+        if scalar:
+            def scalar_body(g):
+                left, right = _scalar_binary_adjoints(name, load(g), load(saved[0]),
+                                                      load(saved[1]))
+                return self.accumulate_into(value.left, left, numeric=True) + \
+                    self.accumulate_into(value.right, right, numeric=True)
+
+            return forward, replay + self.adjoint(stmt, target, [value.left, value.right],
+                                                  scalar_body)
 
         def body(g):
             grads = self.namer.new("grads")

@@ -62,6 +62,10 @@ class Reverse(InlineOperations):
         self.operator_rules = {}
         self.static_rules = {}
         self.owned = set()
+        # Names that always hold a Python float, and those that hold a float or an int (see
+        # `scalars`); empty unless the call site passed floats.
+        self.float_names = frozenset()
+        self.number_names = frozenset()
 
     # ----- helpers -----
 
@@ -85,17 +89,24 @@ class Reverse(InlineOperations):
         marker = gast.Expr(value=const(f"__zp_comment__grad of: {text}  ({filename}:{lineno})"))
         return gast.copy_location(marker, stmt)
 
-    def accumulate_into(self, atom, value):
-        """Statements adding `value` to the gradient of `atom`, if `atom` is active."""
+    def accumulate_into(self, atom, value, numeric=False):
+        """Statements adding `value` to the gradient of `atom`, if `atom` is active.
+
+        `numeric` says that `value` is arithmetic on a gradient, so never `None`.
+        """
         if not self.is_active(atom):
             return []
         name = atom.value.id if isinstance(atom, gast.Starred) else atom.id
         gname = self.grad(name)
-        # The first contribution is taken as it is; only later ones need accumulate.
+        # The first contribution is taken as it is; only later ones need accumulate, which
+        # is plain addition for a number added to the gradient of a float.
+        if numeric and name in self.float_names:
+            later = gast.BinOp(left=load(gname), op=gast.Add(), right=value)
+        else:
+            later = _call(runtime_attr("accumulate"), load(gname), value)
         summed = gast.IfExp(test=gast.Compare(left=load(gname), ops=[gast.Is()],
                                               comparators=[const(None)]),
-                            body=value, orelse=_call(runtime_attr("accumulate"), load(gname),
-                                                     value))
+                            body=value, orelse=later)
         return [_assign(gname, summed)]
 
     def record(self, back_name):
@@ -276,7 +287,8 @@ class Reverse(InlineOperations):
             return [stmt], self.reset(target)
         if isinstance(value, gast.Name):
             return [stmt], self.adjoint(stmt, target, [value],
-                                        lambda g: self.accumulate_into(value, load(g)))
+                                        lambda g: self.accumulate_into(
+                                            value, load(g), numeric=target in self.float_names))
         if isinstance(value, (gast.Tuple, gast.List)) and not any(
                 isinstance(e, gast.Starred) for e in value.elts):
             return [stmt], self.adjoint(stmt, target, value.elts,

@@ -12,7 +12,7 @@ import typing
 
 import gast
 
-from . import codegen, control_flow, fence, normalize
+from . import codegen, control_flow, fence, normalize, scalars
 from .activity import Activity, needed_names
 from .naming import RUNTIME, Namer, marker_name, names_in
 from .reverse import Reverse
@@ -138,13 +138,17 @@ class FrontEnd:
 
 
 class Variant(typing.NamedTuple):
-    """Inputs known to carry no gradient at a call: some parameters, or every captured
-    variable (the function `gradient` is called on directly, in the explicit style).
+    """What a call site knows about the inputs.
 
-    A named tuple, because it keys the compile cache on every call and hashes fast."""
+    Some parameters, or every captured variable (the function `gradient` is called on
+    directly, in the explicit style), carry no gradient; `float_params` arrived as Python
+    floats, so arithmetic on them gets plain scalar adjoints. A named tuple, because it keys
+    the compile cache on every call and hashes fast.
+    """
 
     inactive_params: frozenset = frozenset()
     inactive_free: bool = False
+    float_params: frozenset = frozenset()
 
 
 def front_end(fn, variant=None):
@@ -195,6 +199,10 @@ def transform(fn, runtime, operator_rules, variant=None):
     parsed, params = front.parsed, front.params
 
     reverse = Reverse(parsed, front.namer, front.activity, params, front.resolver)
+    if variant is not None:
+        kinds = scalars.scalar_kinds(front.normalized.body, params, variant.float_params)
+        reverse.float_names = frozenset(n for n, kind in kinds.items() if kind == scalars.FLOAT)
+        reverse.number_names = frozenset(kinds)
     generated = reverse.function(front.normalized)
     bindings = {RUNTIME: runtime}
     for op_name, binding in reverse.operator_rules.items():

@@ -489,8 +489,25 @@ def call_entry(f, *args, **kwargs):
     """
     if isinstance(f, types.FunctionType) and registry.lookup_rule(f) is None \
             and not registry.is_non_differentiable(f):
-        return _call_python(f, args, kwargs, _ENTRY)
+        variant = _float_entry_variant(f.__code__, args) if float in map(type, args) \
+            else _ENTRY
+        return _call_python(f, args, kwargs, variant)
     return call(f, *args, **kwargs)
+
+
+_float_entry_variants = {}
+
+
+def _float_entry_variant(code, args):
+    """The entry variant that also knows which positional parameters got Python floats."""
+    key = (code, tuple(type(a) is float for a in args))
+    variant = _float_entry_variants.get(key)
+    if variant is None:
+        names = code.co_varnames[:code.co_argcount]
+        floats = frozenset(name for name, is_float in zip(names, key[1]) if is_float)
+        variant = Variant(inactive_free=True, float_params=floats)
+        _float_entry_variants[key] = variant
+    return variant
 
 
 def call_as_rule(f, *args, **kwargs):
