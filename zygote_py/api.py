@@ -154,9 +154,36 @@ def withgradient(f, *args, **kwargs):
     """
     if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
         return ValueAndGradient(*_implicit_gradient(f, args[0]))
+    form = None if kwargs else dispatch.entry_pullback_form(f, args)
+    if form is not None:
+        return _withgradient_of_form(form, f, args)
     y, back = _run_entry(f, args, kwargs)
     _, dy = _split_auxiliary(y, f)
     return ValueAndGradient(y, _public_back(back, f, args)(dy))
+
+
+def _withgradient_of_form(form, f, args):
+    """`withgradient` of a plain function on its positional arguments, with no call-site work.
+
+    The same steps as the general path, in one frame, because a small function pays for
+    every call around it.
+    """
+    token = suspend_context()
+    try:
+        y, back = form(*args)
+        _, dy = _split_auxiliary(y, f)
+        grads = back(dy)
+    except RecursionError as error:
+        raise _recursion_error(f) from error
+    finally:
+        resume_context(token)
+    finished = []
+    for g, arg in zip(grads[1:], args):
+        if g is not None and not (type(g) is type(arg) and (type(g) is float or (
+                type(g) is np.ndarray and g.shape == arg.shape and g.dtype == arg.dtype))):
+            g = _finish(dispatch.match_gradient(g, arg), arg)
+        finished.append(g)
+    return ValueAndGradient(y, tuple(finished))
 
 
 def _split_auxiliary(y, f):

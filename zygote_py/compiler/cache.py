@@ -75,6 +75,9 @@ def _make_forward(fn, variant):
 
 reverse_cache = TransformCache(_make_reverse)
 forward_cache = TransformCache(_make_forward)
+# The pullback form `withgradient` uses for a function, per tuple of argument types; filled
+# and checked in `dispatch.entry_pullback_form`.
+entry_forms = weakref.WeakKeyDictionary()
 
 
 def transformed(fn, variant=None):
@@ -91,3 +94,4 @@ def clear():
     """Forget every transformed function."""
     reverse_cache.clear()
     forward_cache.clear()
+    entry_forms.clear()

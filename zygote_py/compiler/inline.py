@@ -107,7 +107,8 @@ class InlineOperations:
         def body(g):
             gradient = load(g)
             if kind in ("sub", "add"):
-                passed = _call(runtime_attr("passed"), gradient)
+                # Adding a number broadcasts nothing, so the gradient passes through as it is.
+                passed = gradient
             elif kind in ("neg", "rsub"):
                 passed = _call(runtime_attr("scaled"), gradient, const(-1))
             elif kind == "mul":

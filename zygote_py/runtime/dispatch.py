@@ -8,11 +8,12 @@ or class), compiled on first use, then `MissingRuleError`.
 """
 
 import functools
+import inspect
 import types
 
 import numpy as np
 
-from ..compiler.cache import transformed
+from ..compiler.cache import entry_forms, transformed
 from ..compiler.transform import Variant
 from ..errors import MissingRuleError
 from ..rules import registry
@@ -143,7 +144,7 @@ def _call_python(f, args, kwargs, variant=None):
     if not kwargs and not info.has_varargs and len(args) == info.positional_count:
         def function_back(dy):
             grads = back(dy)
-            return (grads[0],) + tuple(_match(g, a) for g, a in zip(grads[1:], args))
+            return (grads[0],) + tuple(match_gradient(g, a) for g, a in zip(grads[1:], args))
 
         return y, function_back
 
@@ -153,7 +154,7 @@ def _call_python(f, args, kwargs, variant=None):
     return y, bound_back
 
 
-def _match(g, arg):
+def match_gradient(g, arg):
     """Give a parameter's gradient the type of the argument (None for integers)."""
     if g is None:
         return None
@@ -180,7 +181,7 @@ def _to_call_site(info, grads, args, kwargs):
         else:
             extra = densify(by_name.get(vararg))
             g = None if extra is None else extra[index - len(positional)]
-        out.append(_match(g, arg))
+        out.append(match_gradient(g, arg))
     if kwargs:
         keyword_grads = {}
         for key, value in kwargs.items():
@@ -189,7 +190,7 @@ def _to_call_site(info, grads, args, kwargs):
             else:
                 extra = densify(by_name.get(varkw))
                 g = None if extra is None else extra.get(key)
-            keyword_grads[key] = _match(g, value)
+            keyword_grads[key] = match_gradient(g, value)
         out.append(keyword_grads)
     return tuple(out)
 
@@ -495,6 +496,41 @@ def call_entry(f, *args, **kwargs):
     return call(f, *args, **kwargs)
 
 
+def entry_pullback_form(f, args):
+    """Return the compiled pullback form for `f(*args)` when `f` takes exactly these
+    positional arguments and has no rule, else `None`.
+
+    The form's `back` returns `(dclosure, *dparams)` in parameter order, which then match
+    `args` one to one, so the caller can skip the general call-site bookkeeping. The answer
+    is kept per function and argument types, and checked against the function's code and
+    the rule registry's version.
+    """
+    if type(f) is not types.FunctionType:
+        return None
+    argument_types = tuple(map(type, args))
+    forms = entry_forms.get(f)
+    if forms is not None:
+        kept = forms.get(argument_types)
+        if kept is not None and kept[0] is f.__code__ and kept[1] == registry.version():
+            return kept[2]
+    form = _find_entry_form(f, args)
+    if forms is None:
+        forms = entry_forms.setdefault(f, {})
+    forms[argument_types] = (f.__code__, registry.version(), form)
+    return form
+
+
+def _find_entry_form(f, args):
+    code = f.__code__
+    if len(args) != code.co_argcount or code.co_flags & _PACKED_PARAMETERS:
+        return None
+    if registry.lookup_rule(f) is not None or registry.is_non_differentiable(f):
+        return None
+    variant = _float_entry_variant(code, args) if float in map(type, args) else _ENTRY
+    return transformed(f, variant)[1]
+
+
+_PACKED_PARAMETERS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 _float_entry_variants = {}
 
 
