@@ -324,3 +324,29 @@ def test_check_grads_catches_wrong_rule():
 
     with pytest.raises(AssertionError, match="finite differences"):
         check_grads(wrongly_ruled, vec(3), modes=("rev", "fwd"))
+
+
+def test_rule_registered_after_first_gradient():
+    import zygote_py
+
+    def scaled_sine(x):
+        return 2.0 * np.sin(x)
+
+    assert gradient(scaled_sine, 0.0) == (2.0,)
+
+    @zygote_py.adjoint(scaled_sine)
+    def scaled_sine_rule(x):
+        return scaled_sine(x), lambda dy: (dy * 5.0,)
+
+    assert gradient(scaled_sine, 0.0) == (5.0,)
+
+
+def test_marked_non_differentiable_after_first_gradient():
+    import zygote_py
+
+    def doubled(x):
+        return 2.0 * x
+
+    assert gradient(doubled, 1.5) == (2.0,)
+    zygote_py.non_differentiable(doubled)
+    assert gradient(doubled, 1.5) == (None,)

@@ -366,6 +366,14 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     any other operand (a list, a user class) runs the operator's rule again and uses its
     pullback.
     """
+    if type(dy) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray \
+            and name != "matmul":
+        # Real arrays of one shape and dtype (the dtypes compared by identity, which is
+        # cheap) have nothing to sum over or cast.
+        dtype = dy.dtype
+        if a.dtype is dtype and b.dtype is dtype and dtype.kind == "f" \
+                and a.shape == dy.shape and b.shape == dy.shape:
+            return _same_shape_gradients(name, dy, a, b, need_a, need_b)
     if type(a) in _FAST_TYPES and type(b) in _FAST_TYPES:
         dy = _dense(dy)
         if (type(a) is np.ndarray and a.dtype.kind == "c") or \
@@ -392,12 +400,30 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
     return back(dy)
 
 
+def _same_shape_gradients(name, dy, a, b, need_a, need_b):
+    if name == "add":
+        return dy, dy
+    if name == "sub":
+        return dy, -dy if need_b else None
+    if name == "mul":
+        return dy * b if need_a else None, dy * a if need_b else None
+    return dy / b if need_a else None, -dy * a / (b * b) if need_b else None
+
+
 def unary_pullback(name, dy, saved):
     """Return the gradient of an inlined ufunc call from the kept input or output.
 
     A complex value takes the conjugate of the local derivative, as the ufunc rules do. A
     zero gradient gives zero where the derivative is infinite (sqrt and log at 0).
     """
+    if type(dy) is np.ndarray and type(saved) is np.ndarray and saved.dtype.kind == "f":
+        # Real arrays, the common case: the derivative is finite away from sqrt and log.
+        if name == "tanh":
+            return dy * (1 - saved * saved)
+        if name == "sin":
+            return dy * np.cos(saved)
+        if name == "exp":
+            return dy * saved
     dy = _dense(dy)
     complex_value = np.iscomplexobj(saved) if type(saved) not in _FAST_TYPES or \
         (type(saved) is np.ndarray and saved.dtype.kind != "f") else False

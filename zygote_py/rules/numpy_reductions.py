@@ -12,7 +12,8 @@ import inspect
 import numpy as np
 
 from .numpy_elementwise import register_aliases, unbroadcast
-from .registry import lookup_rule, register_method_rule, register_rule
+from .registry import (lookup_rule, register_method_rule, register_non_differentiable,
+                       register_rule)
 
 
 def normalize_axes(axis, ndim):
@@ -120,15 +121,27 @@ def where_mask(params, shape):
 # Sum and mean -----------------------------------------------------------------------------
 
 
+@register_non_differentiable
+def ones_of(a):
+    """Return an array of ones with `a`'s shape and dtype; faster than np.ones for small `a`."""
+    out = np.empty(a.shape, a.dtype)
+    out.fill(1)
+    return out
+
+
 def sum_rule(a, *args, **kwargs):
-    y = np.sum(a, *args, **kwargs)
     if not args and not kwargs and type(a) is np.ndarray:
-        # The common full reduction: every entry gets the scalar gradient.
+        # The common full reduction: every entry gets the scalar gradient. For an ndarray,
+        # np.sum(a) and a.sum() run the same reduction, and the method skips a dispatch
+        # that costs about a microsecond.
+        y = a.sum()
+
         def full_sum_back(dy):
             # A product with ones (not np.full) keeps the pullback differentiable.
-            return (dy * np.ones(a.shape, a.dtype) if a.dtype.kind in "fc" else None,)
+            return (dy * ones_of(a) if a.dtype.kind in "fc" else None,)
 
         return y, full_sum_back
+    y = np.sum(a, *args, **kwargs)
     params, axes, keepdims = reduction_frame(SUM_PARAMETERS, a, args, kwargs)
     shape = np.shape(a)
 

@@ -112,6 +112,8 @@ def accumulate(a, b):
         return b
     if b is None:
         return a
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return a + b
     if type(a) is BufferGradient or type(b) is BufferGradient:
         return BufferGradient(np.asarray(accumulate(_buffer_array(a), _buffer_array(b))))
     if isinstance(a, IndexedGradient):
@@ -175,6 +177,8 @@ def scaled(g, factor):
 
 def power_scaled(g, x, exponent):
     """Return the gradient of `x ** exponent` with respect to `x`, for a number `exponent`."""
+    if exponent == 2 and type(g) is np.ndarray:
+        return g * (2 * x)
     from ..rules.builtins import power_derivative
 
     g = densify(g)
