@@ -121,6 +121,9 @@ def where_mask(params, shape):
 # Sum and mean -----------------------------------------------------------------------------
 
 
+_REAL_SCALARS = frozenset({float, np.float64, np.float32})
+
+
 @register_non_differentiable
 def ones_of(a):
     """Return an array of ones with `a`'s shape and dtype; faster than np.ones for small `a`."""
@@ -137,8 +140,13 @@ def sum_rule(a, *args, **kwargs):
         y = a.sum()
 
         def full_sum_back(dy):
-            # A product with ones (not np.full) keeps the pullback differentiable.
-            return (dy * ones_of(a) if a.dtype.kind in "fc" else None,)
+            if a.dtype.kind not in "fc":
+                return (None,)
+            if type(dy) in _REAL_SCALARS:
+                # One pass over memory rather than two; np.full's rule keeps this
+                # differentiable in the fill value.
+                return (np.full(a.shape, dy, a.dtype),)
+            return (dy * ones_of(a),)
 
         return y, full_sum_back
     y = np.sum(a, *args, **kwargs)
