@@ -109,6 +109,21 @@ def register_source(text, qualname):
 
 _CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()}
 _POSITIONED = (gast.stmt, gast.expr, gast.excepthandler, gast.keyword, gast.alias, gast.Slice)
+_STATELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+# Per gast class: the ast class, its fields, and whether it takes a source position.
+_PLANS = {}
+_LEAF_TYPES = frozenset({str, int, float, bool, bytes, complex})
+
+
+def _plan(kind):
+    target = getattr(ast, kind.__name__)
+    if issubclass(kind, _STATELESS):
+        # Contexts and operators carry no data, so one instance serves every use, as in
+        # the trees ast.parse builds.
+        return target(), None, False
+    return target, target._fields, issubclass(kind, _POSITIONED)
 
 
 class _Converter:
@@ -124,12 +139,17 @@ class _Converter:
         self.column = 0
 
     def convert(self, node):
-        if isinstance(node, list):
+        if type(node) is list:
             return [self.convert(child) for child in node]
-        if not isinstance(node, gast.AST):
-            return node
         kind = type(node)
-        positioned = isinstance(node, _POSITIONED)
+        plan = _PLANS.get(kind)
+        if plan is None:
+            if not isinstance(node, gast.AST):
+                return node
+            plan = _PLANS[kind] = _plan(kind)
+        target, fields, positioned = plan
+        if fields is None:
+            return target
         if positioned:
             line = getattr(node, "lineno", None)
             if line is None:
@@ -139,6 +159,8 @@ class _Converter:
                 self.line, self.column = line, column
         if kind is gast.Name:
             new = ast.Name(id=node.id, ctx=_CONTEXTS[type(node.ctx)])
+        elif kind is gast.Constant:
+            new = ast.Constant(value=node.value, kind=node.kind)
         elif kind is gast.arguments:
             new = ast.arguments(
                 posonlyargs=[self.argument(a) for a in node.posonlyargs],
@@ -153,9 +175,13 @@ class _Converter:
                                     name=node.name.id if node.name is not None else None,
                                     body=self.convert(node.body))
         else:
-            target = getattr(ast, kind.__name__)
-            new = target(**{field: self.convert(getattr(node, field, None))
-                            for field in target._fields})
+            new = target()
+            convert = self.convert
+            for field in fields:
+                value = getattr(node, field, None)
+                if value is not None and type(value) not in _LEAF_TYPES:
+                    value = convert(value)
+                setattr(new, field, value)
         if positioned:
             new.lineno, new.col_offset = line, column
             new.end_lineno, new.end_col_offset = line, column

@@ -74,12 +74,17 @@ class Namer:
         return candidate
 
 
+# Expression contexts carry no state, so every generated name shares one of each.
+_LOAD = gast.Load()
+_STORE = gast.Store()
+
+
 def load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(id=name, ctx=_LOAD, annotation=None, type_comment=None)
 
 
 def store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return gast.Name(id=name, ctx=_STORE, annotation=None, type_comment=None)
 
 
 def const(value):
@@ -88,7 +93,7 @@ def const(value):
 
 def runtime_attr(attr, namespace=RUNTIME):
     """The expression `__zp.attr`, a reference to a runtime helper."""
-    return gast.Attribute(value=load(namespace), attr=attr, ctx=gast.Load())
+    return gast.Attribute(value=load(namespace), attr=attr, ctx=_LOAD)
 
 
 def marker_attr(attr):

@@ -13,7 +13,7 @@ import types
 
 import gast
 
-from . import fence
+from . import fence, simplify
 from .inline import InlineOperations
 from .activity import nested_free_names
 from .naming import OPERATOR_NAMES, const, load, marker_name, runtime_attr, store
@@ -150,6 +150,7 @@ class Reverse(InlineOperations):
             back_body.append(_assign(self.position, _call(load("len"), load(self.tape))))
         back_body.extend(backward)
         back_body.extend(self.epilogue())
+        back_body = simplify.drop_known_none(back_body, set())
 
         back_name = self.namer.new("back")
         back_def = gast.FunctionDef(
