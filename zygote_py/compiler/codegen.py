@@ -18,6 +18,7 @@ import astunparse
 import gast
 
 from . import source
+from .naming import FUNCTION_CELL
 
 _counter = itertools.count()
 _COMMENT = re.compile(r"^(\s*)(?:'|\")__zp_comment__(.*)(?:'|\")\s*$", re.MULTILINE)
@@ -41,7 +42,8 @@ def build(node, user_fn, bindings, filename, first_line):
     then makes a function that also shares `user_fn`'s globals and closure cells.
     """
     user_code = user_fn.__code__
-    free_names = list(dict.fromkeys(list(user_code.co_freevars) + list(bindings)))
+    free_names = list(dict.fromkeys(list(user_code.co_freevars) + list(bindings) +
+                                    [FUNCTION_CELL]))
     factory_args = gast.arguments(
         args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
               for n in free_names],
@@ -92,6 +94,9 @@ def bind(inner_code, binding_cells, user_fn):
     """Make a function of `inner_code` that reads `user_fn`'s globals and closure cells."""
     cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
     cells.update(binding_cells)
+    # A pullback form reaches the function it was bound to through this cell; a form
+    # transformed again keeps the cell it already has.
+    cells.setdefault(FUNCTION_CELL, types.CellType(user_fn))
     closure = tuple(cells[name] for name in inner_code.co_freevars)
     fn = types.FunctionType(inner_code, user_fn.__globals__, inner_code.co_name,
                             user_fn.__defaults__, closure)

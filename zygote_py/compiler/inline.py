@@ -202,8 +202,7 @@ class InlineOperations:
         """Inline `np.tanh(x)`, `np.exp(x)`, `np.sqrt(x)`, `np.sin(x)`, `np.cos(x)`, `np.log(x)`.
 
         The derivative needs the output (tanh, exp, sqrt) or the input (sin, cos, log), which
-        the forward pass keeps. If the name was rebound since the transform, both passes take
-        the dispatcher instead, deciding the same way from the same binding.
+        the forward pass keeps. The binding is checked once on entry (see `static_rule`).
         """
         if not (isinstance(value, gast.Call) and len(value.args) == 1 and not value.keywords
                 and isinstance(value.args[0], gast.Name) and self.is_active(value.args[0])):
@@ -213,42 +212,22 @@ class InlineOperations:
         if kind is None:
             return None
         name, reads_output = kind
-        _, primal_name = self.static_rule(value.func)
+        self.static_rule(value.func)
         operand = value.args[0]
-        same = gast.Compare(left=value.func, ops=[gast.Is()], comparators=[load(primal_name)])
 
         keep = target if reads_output else operand.id
         kept = keep
-        fast_forward = [stmt]
-        fast_replay = []
+        forward = [stmt]
+        replay = []
         if self.assign_counts.get(keep, 0) > 1 or (not reads_output and keep == target):
             kept = self.namer.new(keep.lstrip("_") + "_saved")
             copy = gast.copy_location(_assign(kept, load(keep)), stmt)
-            fast_forward = fast_forward + [copy] if reads_output else [copy] + fast_forward
-            fast_forward += self.record(kept)
-            fast_replay = self.replay(kept)
+            forward = forward + [copy] if reads_output else [copy] + forward
+            forward += self.record(kept)
+            replay = self.replay(kept)
 
-        back_name = self.namer.new(target.lstrip("_") + "_back")
-        slow_call = _call(runtime_attr("call_as_rule"), value.func, operand)
-        slow_forward = [gast.copy_location(gast.Assign(
-            targets=[gast.Tuple(elts=[store(target), store(back_name)], ctx=gast.Store())],
-            value=slow_call, type_comment=None), stmt)] + self.record(back_name)
-        slow_replay = self.replay(back_name)
-
-        def fast_body(g):
+        def body(g):
             return self.accumulate_into(operand, _call(runtime_attr("unary_pullback"),
                                                       const(name), load(g), load(kept)))
 
-        def slow_body(g):
-            grads = self.namer.new("grads")
-            return [_assign(grads, _call(load(back_name), load(g)))] + \
-                self.accumulate_into(operand, _subscript(load(grads), 0))
-
-        forward = gast.copy_location(gast.If(test=same, body=fast_forward, orelse=slow_forward),
-                                     stmt)
-        backward = gast.If(
-            test=same,
-            body=fast_replay + self.adjoint(stmt, target, [operand], fast_body),
-            orelse=slow_replay + self.adjoint(stmt, target, [operand], slow_body,
-                                              also_required=back_name))
-        return [forward], [backward]
+        return forward, replay + self.adjoint(stmt, target, [operand], body)

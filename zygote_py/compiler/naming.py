@@ -11,6 +11,10 @@ RUNTIME = "__zp"
 # Calls the normalizer leaves for the transforms to lower (`__zpn.setitem(x, i, v)`).
 MARKER = "__zpn"
 FORWARD_RUNTIME = "__zpf"
+# The function a pullback form was bound to, and the variant it was compiled as: the form
+# passes both on when it leaves for the variant without static rules.
+FUNCTION_CELL = "__zp_function"
+VARIANT_CELL = "__zp_variant"
 
 
 # The name of each operator's rule and runtime helper: `a * b` runs the rule of operator.mul.

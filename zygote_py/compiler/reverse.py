@@ -16,7 +16,8 @@ import gast
 from . import fence, simplify
 from .inline import InlineOperations
 from .activity import nested_free_names
-from .naming import OPERATOR_NAMES, const, load, marker_name, runtime_attr, store
+from .naming import (FUNCTION_CELL, OPERATOR_NAMES, VARIANT_CELL, const, load, marker_name,
+                     runtime_attr, store)
 
 
 # Runtime helpers that are rules themselves: their back returns one entry per argument.
@@ -61,6 +62,9 @@ class Reverse(InlineOperations):
         self.assign_counts = {}
         self.operator_rules = {}
         self.static_rules = {}
+        # The expressions naming statically bound primals, checked on entry.
+        self.guarded_bindings = {}
+        self.dynamic = False
         self.owned = set()
         # Names that always hold a Python float, and those that hold a float or an int (see
         # `scalars`); empty unless the call site passed floats.
@@ -92,14 +96,14 @@ class Reverse(InlineOperations):
     def accumulate_into(self, atom, value, numeric=False):
         """Statements adding `value` to the gradient of `atom`, if `atom` is active.
 
-        `numeric` says that `value` is arithmetic on a gradient, so never `None`.
+        Pass `numeric=True` when `value` is arithmetic on a gradient, so never `None`.
         """
         if not self.is_active(atom):
             return []
         name = atom.value.id if isinstance(atom, gast.Starred) else atom.id
         gname = self.grad(name)
-        # The first contribution is taken as it is; only later ones need accumulate, which
-        # is plain addition for a number added to the gradient of a float.
+        # The first contribution is taken as it is. Later ones need accumulate, which is plain
+        # addition when a number is added to the gradient of a float.
         if numeric and name in self.float_names:
             later = gast.BinOp(left=load(gname), op=gast.Add(), right=value)
         else:
@@ -163,6 +167,9 @@ class Reverse(InlineOperations):
             type_params=[])
         back_def.zp_generated = True
         prologue = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
+        guard = self.binding_guard(node)
+        if guard is not None:
+            prologue.insert(0, guard)
         body = prologue + forward + [back_def, gast.Return(value=gast.Tuple(
             elts=[result, load(back_name)], ctx=gast.Load()))]
         for stmt in body:
@@ -514,16 +521,10 @@ class Reverse(InlineOperations):
         active_keywords = any(self.is_active(k.value) for k in call.keywords)
         static = None if active_keywords else self.static_rule(func)
         if static is not None:
-            # A global such as np.sin whose rule is known now: call the rule directly, and
-            # dispatch at run time only if the name has been rebound since.
-            rule_name, primal_name = static
+            # A global such as np.sin whose rule is known now: call the rule directly.
+            rule_name, _ = static
             direct = _call(load(rule_name), *call.args, keywords=call.keywords)
-            fallback = _call(runtime_attr("call_as_rule"), func, *call.args,
-                             keywords=call.keywords)
-            guarded = gast.IfExp(test=gast.Compare(left=func, ops=[gast.Is()],
-                                                   comparators=[load(primal_name)]),
-                                 body=direct, orelse=fallback)
-            return guarded, list(call.args), len(call.args), False
+            return direct, list(call.args), len(call.args), False
         callee = func if isinstance(func, gast.Name) else None
         active = [self.is_active(a) for a in call.args]
         if not all(active):
@@ -536,7 +537,12 @@ class Reverse(InlineOperations):
         return new, [callee] + list(call.args) + keywords, 0, bool(keywords)
 
     def static_rule(self, func):
-        """Return binding names `(rule, primal)` if `func` names a global with a rule now."""
+        """Return binding names `(rule, primal)` if `func` names a global with a rule now.
+
+        The generated code then calls the rule directly, and `binding_guard` checks on
+        entry that `func` still names the same primal. If it does not, the call goes to the
+        variant compiled without static rules.
+        """
         from ..rules import registry
 
         value = self.static_value(func)
@@ -551,10 +557,37 @@ class Reverse(InlineOperations):
             self.static_rules[key] = (self.namer.new(f"{label}_rule"),
                                       self.namer.new(f"{label}_function"), rule, value)
         rule_name, primal_name, _, _ = self.static_rules[key]
+        spelling = func.id if isinstance(func, gast.Name) else (func.value.id, func.attr)
+        self.guarded_bindings.setdefault(spelling, (func, primal_name))
         return rule_name, primal_name
 
+    def binding_guard(self, node):
+        """Return the statement that leaves for the dynamic variant if a static rule's name
+        has been rebound since the transform, or `None` when nothing was bound statically.
+        """
+        if not self.guarded_bindings:
+            return None
+        tests = [gast.Compare(left=func, ops=[gast.IsNot()], comparators=[load(primal)])
+                 for func, primal in self.guarded_bindings.values()]
+        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.Or(), values=tests)
+        args = node.args
+        positional = [load(a.id) for a in args.posonlyargs + args.args]
+        if args.vararg is not None:
+            positional.append(gast.Starred(value=load(args.vararg.id), ctx=gast.Load()))
+        keywords = [gast.keyword(arg=a.id, value=load(a.id)) for a in args.kwonlyargs]
+        if args.kwarg is not None:
+            keywords.append(gast.keyword(arg=None, value=load(args.kwarg.id)))
+        leave = _call(runtime_attr("rebound"), load(FUNCTION_CELL), load(VARIANT_CELL),
+                      *positional, keywords=keywords)
+        return gast.If(test=test, body=[gast.Return(value=leave)], orelse=[])
+
     def static_value(self, func):
-        """Return what a global name or module attribute refers to now, or `None`."""
+        """Return what a global name or module attribute refers to now, or `None`.
+
+        The variant compiled for rebound names (`dynamic`) binds nothing statically.
+        """
+        if self.dynamic:
+            return None
         if isinstance(func, gast.Name):
             if func.id in self.assign_counts or self.resolve.is_free(func.id):
                 return None

@@ -14,7 +14,7 @@ import gast
 
 from . import codegen, control_flow, fence, normalize, scalars
 from .activity import Activity, needed_names
-from .naming import RUNTIME, Namer, marker_name, names_in
+from .naming import RUNTIME, VARIANT_CELL, Namer, marker_name, names_in
 from .reverse import Reverse
 from .source import parse_function, unwrap
 from ..errors import MutationError
@@ -149,6 +149,9 @@ class Variant(typing.NamedTuple):
     inactive_params: frozenset = frozenset()
     inactive_free: bool = False
     float_params: frozenset = frozenset()
+    # Compiled for a name that had a rule at transform time and has been rebound since:
+    # every call dispatches at run time.
+    dynamic: bool = False
 
 
 def front_end(fn, variant=None):
@@ -199,12 +202,13 @@ def transform(fn, runtime, operator_rules, variant=None):
     parsed, params = front.parsed, front.params
 
     reverse = Reverse(parsed, front.namer, front.activity, params, front.resolver)
+    reverse.dynamic = variant is not None and variant.dynamic
     if variant is not None:
         kinds = scalars.scalar_kinds(front.normalized.body, params, variant.float_params)
         reverse.float_names = frozenset(n for n, kind in kinds.items() if kind == scalars.FLOAT)
         reverse.number_names = frozenset(kinds)
     generated = reverse.function(front.normalized)
-    bindings = {RUNTIME: runtime}
+    bindings = {RUNTIME: runtime, VARIANT_CELL: variant}
     for op_name, binding in reverse.operator_rules.items():
         bindings[binding] = operator_rules[op_name]
     for rule_name, primal_name, rule, primal in reverse.static_rules.values():

@@ -149,11 +149,6 @@ def accumulate(a, b):
     return a + b
 
 
-def passed(g):
-    """Return the gradient of `x + c` with respect to `x`: the same gradient."""
-    return g
-
-
 def scaled(g, factor):
     """Return the gradient of `x * factor` with respect to `x`, for a number `factor`.
 

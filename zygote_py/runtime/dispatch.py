@@ -510,9 +510,9 @@ def entry_pullback_form(f, args):
     argument_types = tuple(map(type, args))
     forms = entry_forms.get(f)
     if forms is not None:
-        kept = forms.get(argument_types)
-        if kept is not None and kept[0] is f.__code__ and kept[1] == registry.version():
-            return kept[2]
+        cached = forms.get(argument_types)
+        if cached is not None and cached[0] is f.__code__ and cached[1] == registry.version():
+            return cached[2]
     form = _find_entry_form(f, args)
     if forms is None:
         forms = entry_forms.setdefault(f, {})
@@ -535,7 +535,7 @@ _float_entry_variants = {}
 
 
 def _float_entry_variant(code, args):
-    """The entry variant that also knows which positional parameters got Python floats."""
+    """Return the entry variant that also lists the positional parameters given Python floats."""
     key = (code, tuple(type(a) is float for a in args))
     variant = _float_entry_variants.get(key)
     if variant is None:
@@ -546,20 +546,25 @@ def _float_entry_variant(code, args):
     return variant
 
 
-def call_as_rule(f, *args, **kwargs):
-    """`call` for a site compiled against a rule: the pullback returns argument gradients only.
-
-    Used when a name that had a rule at compile time has been rebound since.
-    """
-    y, back = call(f, *args, **kwargs)
-    if back is None:
-        return y, None
-    return y, lambda dy: back(dy)[1:1 + len(args)]
-
-
 def run_rule_pullback(back, dy, count):
     """Call a rule's pullback on a dense `dy`; pad its result to `count` entries."""
     grads = back(dy if type(dy) is np.ndarray else _dense(dy))
     if type(grads) is tuple and len(grads) == count:
         return grads
     return _pad(grads, count)
+
+
+def rebound(fn, variant, *args, **kwargs):
+    """Run the pullback form of `fn` compiled without static rules.
+
+    A pullback form calls the rules of globals such as `np.sin` directly, and leaves for this
+    variant when one of those names has been rebound since the transform.
+    """
+    return dynamic_pullback_form(fn, variant)(*args, **kwargs)
+
+
+@registry.register_non_differentiable
+def dynamic_pullback_form(fn, variant):
+    """Return `fn`'s pullback form compiled for `variant` without static rules."""
+    dynamic = (variant or Variant())._replace(dynamic=True)
+    return transformed(fn, dynamic)[1]

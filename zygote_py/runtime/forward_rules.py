@@ -31,7 +31,6 @@ def _linear(fn, positions):
 
 register_forward_rule(accumulate, _linear(accumulate, (0, 1)))
 register_forward_rule(densify, _linear(densify, (0,)))
-register_forward_rule(namespace.passed, _linear(namespace.passed, (0,)))
 register_forward_rule(namespace.scaled, _linear(namespace.scaled, (0,)))
 register_forward_rule(unbroadcast, _linear(unbroadcast, (0,)))
 register_forward_rule(dispatch._pad, _linear(dispatch._pad, (0,)))
