@@ -19,6 +19,7 @@ import gast
 import numpy as np
 
 from .naming import MARKER
+from .syntax_tree import walk
 
 INACTIVE_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes",
                                  "__class__", "__name__", "strides", "flags", "training"})
@@ -37,16 +38,16 @@ def is_inactive_value(value):
 
 
 def loaded_names(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def nested_free_names(node):
     """Return the names a nested `def` or lambda reads from its enclosing scope."""
-    params = {a.id for a in gast.walk(node.args) if isinstance(a, gast.Name)}
-    stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    params = {a.id for a in walk(node.args) if isinstance(a, gast.Name)}
+    stored = {n.id for n in walk(node) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
-    stored |= {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef) and n is not node}
+    stored |= {n.name for n in walk(node) if isinstance(n, gast.FunctionDef) and n is not node}
     body = node.body if isinstance(node.body, list) else [node.body]
     loads = set()
     for stmt in body:
@@ -186,7 +187,7 @@ def _read_names(node):
     if isinstance(node, (gast.Lambda, gast.FunctionDef)):
         return nested_free_names(node)
     names = set()
-    for child in gast.walk(node):
+    for child in walk(node):
         if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load):
             names.add(child.id)
         elif isinstance(child, gast.Lambda):

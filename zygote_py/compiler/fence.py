@@ -8,6 +8,7 @@ fails at import time rather than when the nested function is first called.
 
 import gast
 
+from .syntax_tree import walk
 from ..errors import UnsupportedSyntaxError
 
 _WORKAROUNDS = {
@@ -35,7 +36,7 @@ if _MATCH is not None:
 
 def check(parsed):
     """Raise `UnsupportedSyntaxError` at the first construct the transform cannot handle."""
-    for node in gast.walk(parsed.node):
+    for node in walk(parsed.node):
         entry = _WORKAROUNDS.get(type(node))
         if entry is not None:
             construct, workaround = entry

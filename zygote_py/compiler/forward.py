@@ -19,6 +19,7 @@ from .activity import nested_free_names
 from .naming import (FORWARD_RUNTIME, OPERATOR_NAMES, const, load, marker_name, runtime_attr,
                      store)
 from .source import unwrap
+from .syntax_tree import walk
 
 TANGENTS = "__zp_tangents"
 
@@ -69,9 +70,9 @@ class Forward:
         return const(None)
 
     def function(self, node):
-        self.assigned = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+        self.assigned = {n.id for n in walk(node) if isinstance(n, gast.Name)
                          and isinstance(n.ctx, gast.Store)}
-        self.assigned |= {n.name for n in gast.walk(node) if isinstance(n, gast.FunctionDef)}
+        self.assigned |= {n.name for n in walk(node) if isinstance(n, gast.FunctionDef)}
         prologue = []
         for name in list(self.params) + sorted(self.free_names):
             if self.activity.is_active_name(name):

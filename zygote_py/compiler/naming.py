@@ -7,6 +7,8 @@ user has a variable called `dx`).
 
 import gast
 
+from .syntax_tree import walk
+
 RUNTIME = "__zp"
 # Calls the normalizer leaves for the transforms to lower (`__zpn.setitem(x, i, v)`).
 MARKER = "__zpn"
@@ -29,7 +31,7 @@ OPERATOR_NAMES = {
 def names_in(node):
     """Return every identifier that appears in `node` (variables, parameters, functions)."""
     found = set()
-    for child in gast.walk(node):
+    for child in walk(node):
         if isinstance(child, gast.Name):
             found.add(child.id)
         elif isinstance(child, (gast.FunctionDef, gast.ClassDef)):

@@ -19,6 +19,7 @@ unpacking (through `__zpn.unpack`), and in-place writes (`x[i] = v` becomes
 import gast
 
 from .naming import const, load, marker_attr, store
+from .syntax_tree import walk
 
 MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "update", "setdefault",
                               "clear", "remove", "sort", "reverse", "fill", "resize", "put",
@@ -412,7 +413,7 @@ class Normalizer:
         # Comprehension variables get fresh names: they must not leak into the function.
         renames = {}
         for generator in expr.generators:
-            for node in gast.walk(generator.target):
+            for node in walk(generator.target):
                 if isinstance(node, gast.Name):
                     renames[node.id] = self.namer.new(node.id + "_")
         expr = _Renamer(renames).visit(expr)
@@ -455,7 +456,7 @@ class _Renamer(gast.NodeTransformer):
 
 
 def _locate_all(node, like):
-    for child in gast.walk(node):
+    for child in walk(node):
         if getattr(child, "lineno", None) is None and hasattr(like, "lineno"):
             gast.copy_location(child, like)
 

@@ -13,6 +13,8 @@ a `nonlocal` in a nested function) has an unknown type.
 
 import gast
 
+from .syntax_tree import walk
+
 FLOAT = "float"
 INT = "int"
 UNKNOWN = "unknown"
@@ -51,7 +53,7 @@ def _collect(stmts, assignments, unknown):
     plain_targets = set()
     _collect_assignments(stmts, assignments, plain_targets)
     for stmt in stmts:
-        for child in gast.walk(stmt):
+        for child in walk(stmt):
             if isinstance(child, gast.Name) and isinstance(child.ctx, (gast.Store, gast.Del)) \
                     and id(child) not in plain_targets:
                 unknown.add(child.id)

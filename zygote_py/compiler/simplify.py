@@ -11,6 +11,8 @@ again at the end of its body.
 
 import gast
 
+from .syntax_tree import walk
+
 
 def drop_known_none(stmts, known_none):
     """Return `stmts` with the checks decided by `known_none`, the names that are `None` first.
@@ -130,7 +132,7 @@ def _is_none_test(test, name, operator):
 def _written_names(stmt):
     """Return the names `stmt` assigns or deletes, looking into nested blocks."""
     if isinstance(stmt, gast.Assign):
-        return {node.id for target in stmt.targets for node in gast.walk(target)
+        return {node.id for target in stmt.targets for node in walk(target)
                 if isinstance(node, gast.Name)}
     if isinstance(stmt, (gast.If, gast.For, gast.While)):
         names = set()
@@ -141,7 +143,7 @@ def _written_names(stmt):
         return names
     if isinstance(stmt, (gast.Expr, gast.Return, gast.Pass, gast.Break, gast.Continue)):
         return set()
-    return {node.id for node in gast.walk(stmt) if isinstance(node, gast.Name)
+    return {node.id for node in walk(stmt) if isinstance(node, gast.Name)
             and isinstance(node.ctx, (gast.Store, gast.Del))}
 
 

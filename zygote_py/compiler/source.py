@@ -10,10 +10,10 @@ positions of its code object, so two lambdas on one line are distinguished.
 import dataclasses
 import inspect
 import linecache
-import textwrap
 
 import gast
 
+from .syntax_tree import walk
 from ..errors import SourceUnavailableError
 
 
@@ -76,7 +76,7 @@ def _check_matches_code(fn, code, node, filename):
     edit that was not reloaded usually breaks that.
     """
     names = set()
-    for child in gast.walk(node):
+    for child in walk(node):
         if isinstance(child, gast.Name):
             names.add(child.id)
         elif isinstance(child, gast.Attribute):
@@ -116,10 +116,17 @@ def _read_lines(fn, code):
 
 
 def _parse_block(lines, start, filename, fn):
-    """Parse the block of source starting at 1-based line `start`, dedented."""
+    """Parse the block of source starting at 1-based line `start`.
+
+    Blank lines in front (and an `if 1:` around an indented block) make the parser give
+    each node its line and column in the file, so no pass has to shift them.
+    """
     block = inspect.getblock(lines[start - 1:])
-    text = textwrap.dedent("".join(block))
-    indent = len(block[0]) - len(block[0].lstrip())
+    indented = block[0][:1] in (" ", "\t")
+    if indented:
+        text = "\n" * max(start - 2, 0) + "if 1:\n" + "".join(block)
+    else:
+        text = "\n" * (start - 1) + "".join(block)
     try:
         tree = gast.parse(text)
     except SyntaxError as error:
@@ -127,13 +134,8 @@ def _parse_block(lines, start, filename, fn):
             f"cannot parse the source of {fn.__qualname__} in {filename} at line {start}: "
             f"{error.msg}. The file may have changed since the function was defined; reload it"
         ) from None
-    for node in gast.walk(tree):
-        if hasattr(node, "lineno") and node.lineno is not None:
-            node.lineno += start - 1
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno += start - 1
-            if getattr(node, "col_offset", None) is not None:
-                node.col_offset += indent
+    if indented:
+        tree.body = tree.body[0].body
     return tree
 
 
@@ -153,7 +155,7 @@ def _find_def(fn, code, lines, start, filename):
 
 def _find_lambda(fn, code, lines, start, filename):
     tree = _lambda_tree(lines, start, filename, fn)
-    candidates = [node for node in gast.walk(tree) if isinstance(node, gast.Lambda)]
+    candidates = [node for node in walk(tree) if isinstance(node, gast.Lambda)]
     position = _body_position(code)
     chosen = None
     if position is not None:

@@ -17,6 +17,7 @@ from .activity import Activity, needed_names
 from .naming import RUNTIME, VARIANT_CELL, Namer, marker_name, names_in
 from .reverse import Reverse
 from .source import parse_function, unwrap
+from .syntax_tree import walk
 from ..errors import MutationError
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def _ordered_like_code(args):
 def _local_names(node):
     """Names the function binds: assignment targets, parameters, nested defs, imports."""
     stored = set()
-    for child in gast.walk(node):
+    for child in walk(node):
         if isinstance(child, gast.Name):
             if isinstance(child.ctx, (gast.Store, gast.Param, gast.Del)):
                 stored.add(child.id)
