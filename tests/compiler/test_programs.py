@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from zygote_py import gradient
+from zygote_py import gradient, withgradient
 from zygote_py.testing import check_grads
 
 from . import programs as p
@@ -350,3 +350,62 @@ def test_marked_non_differentiable_after_first_gradient():
     assert gradient(doubled, 1.5) == (2.0,)
     zygote_py.non_differentiable(doubled)
     assert gradient(doubled, 1.5) == (None,)
+
+
+def while_with_continue(x):
+    y = x
+    i = 0
+    while i < 6:
+        i += 1
+        if i % 2 == 0:
+            continue
+        y = y * x + 0.5
+    return y
+
+
+def nested_while(x):
+    total = 0.0 * x
+    i = 0
+    while i < 3:
+        j = 0
+        while j < i + 1:
+            total = total + x * (i + j)
+            j += 1
+        i += 1
+    return total
+
+
+def test_while_with_continue_gradient():
+    check_grads(while_with_continue, 1.3, modes=("rev", "fwd"))
+    # The body runs for i = 1, 3, 5: y = ((x * x + 0.5) * x + 0.5) * x + 0.5.
+    x = 1.3
+    expected = 4 * x ** 3 + x + 0.5
+    assert gradient(while_with_continue, x)[0] == pytest.approx(expected)
+
+
+def test_nested_while_gradient():
+    check_grads(nested_while, 0.7, modes=("rev", "fwd"), order=2)
+    # Sum of i + j over i in 0..2, j in 0..i: 0 + (1 + 2) + (2 + 3 + 4) = 12.
+    assert gradient(nested_while, 0.7)[0] == pytest.approx(12.0)
+
+
+def test_while_test_runs_as_often_as_in_python():
+    calls = []
+
+    def below(value, limit):
+        calls.append(value)
+        return value < limit
+
+    def loop(x):
+        y = x
+        while below(y, 10.0):
+            y = y * 2.0
+        return y
+
+    expected_value = loop(1.5)
+    python_calls = len(calls)
+    calls.clear()
+    value, grads = withgradient(loop, 1.5)
+    assert value == expected_value
+    assert len(calls) == python_calls
+    assert grads[0] == 8.0

@@ -2,10 +2,14 @@
 
 Takes a function body and hands back one in which every loop body ends with the only exit
 of the loop, `if <flag>: break`, `continue` and `for`/`while ... else` are gone, `while test:`
-has become `while True:` with the test inside, and there is one `return` at the very end.
+has become `while True:` with the test inside (or, without a `break`, `while going:` with
+the test before the loop and at the end of each pass), and there is one `return` at the very
+end.
 Statements after one that may exit are wrapped in `if not <flag>:`. The reverse transform can
 then replay each loop iteration and each branch in reverse, in structured form.
 """
+
+import copy
 
 import gast
 
@@ -109,6 +113,8 @@ class _Lowering:
         body = self.block(stmt.body)
         self.loops.pop()
         is_while = isinstance(stmt, gast.While)
+        if is_while and not loop.uses_break:
+            return self.plain_while(stmt, loop, body), False
         if is_while:
             loop.uses_break = True
             # `while test:` becomes `while True:` whose body checks the test first.
@@ -152,6 +158,24 @@ class _Lowering:
                                                   _assign(outer.skip, const(True), stmt)], stmt))
         may_exit_outer = may_return or _may_exit(stmt.orelse, self.returned is not None)
         return out, may_exit_outer
+
+
+    def plain_while(self, stmt, loop, body):
+        """Lower `while test:` with no `break` or `return` inside.
+
+        The test is evaluated before the loop and again at the end of each pass, so the
+        loop is `while going:` and the reverse pass needs only its count, with no flag per
+        pass. A `continue` skips the rest of the body but not the test.
+        """
+        test_name = self.namer.new("going")
+        retest = _assign(test_name, copy.deepcopy(stmt.test), stmt)
+        if loop.uses_skip:
+            body = [_assign(loop.skip, const(False), stmt)] + body
+        new_loop = gast.While(test=load(test_name), body=body + [retest], orelse=[])
+        out = [_assign(test_name, stmt.test, stmt), gast.copy_location(new_loop, stmt)]
+        # With no break, the else clause runs whenever the loop ends.
+        out.extend(self.block(stmt.orelse))
+        return out
 
 
 def _walk_own(stmts):

@@ -241,9 +241,11 @@ class Normalizer:
         return store(name), prologue + self.block(stmts)
 
     def stmt_While(self, stmt):
+        # Lowered loops test `True` or a flag variable that the body sets.
+        test = stmt.test if isinstance(stmt.test, gast.Name) else const(True)
         body = self.block(stmt.body)
         self.stmt_node = stmt
-        self.emit(gast.While(test=const(True), body=body, orelse=[]))
+        self.emit(gast.While(test=test, body=body, orelse=[]))
 
     def stmt_Return(self, stmt):
         value = self.atom(stmt.value) if stmt.value is not None else const(None)
