@@ -231,3 +231,47 @@ class InlineOperations:
                                                       const(name), load(g), load(kept)))
 
         return forward, replay + self.adjoint(stmt, target, [operand], body)
+
+    def inline_subscript(self, stmt, target, value):
+        """Inline `t = x[i]` for a variable `x` assigned once and an index `i` or constant.
+
+        The tape keeps the index and a shared marker rather than a closure per read, so a
+        loop of reads allocates no objects that the garbage collector has to scan.
+        """
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and self.is_active(value.value)):
+            return None
+        index = value.slice
+        if not (isinstance(index, gast.Name) or (isinstance(index, gast.Constant)
+                                                   and type(index.value) is int)):
+            return None
+        array = value.value
+        if self.assign_counts.get(array.id, 0) > 1 or array.id == target:
+            return None
+
+        back_name = self.namer.new(target.lstrip("_") + "_back")
+        forward = [gast.copy_location(gast.Assign(
+            targets=[gast.Tuple(elts=[store(target), store(back_name)], ctx=gast.Store())],
+            value=_call(runtime_attr("subscript"), load(array.id), index),
+            type_comment=None), stmt)]
+        forward += self.record(back_name)
+        replay = self.replay(back_name)
+        kept_index = index
+        # An index assigned more than once, or a loop position the reverse pass made up
+        # (which has no count), is kept per read.
+        if isinstance(index, gast.Name) and (self.assign_counts.get(index.id, 0) != 1
+                                             or index.id == target):
+            kept = self.namer.new(index.id.lstrip("_") + "_saved")
+            forward.insert(0, gast.copy_location(_assign(kept, load(index.id)), stmt))
+            forward += self.record(kept)
+            replay = self.replay(kept) + replay
+            kept_index = load(kept)
+
+        def body(g):
+            gradient = _call(runtime_attr("subscript_pullback"), load(back_name), load(g),
+                             load(array.id), kept_index)
+            return self.accumulate_into(array, gradient)
+
+        return forward, replay + self.adjoint(stmt, target, [array], body,
+                                              also_required=back_name)
+

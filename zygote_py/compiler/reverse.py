@@ -313,6 +313,8 @@ class Reverse(InlineOperations):
             inlined = self.inline_binary_operation(stmt, target, value)
         if inlined is None:
             inlined = self.inline_ufunc(stmt, target, value)
+        if inlined is None:
+            inlined = self.inline_subscript(stmt, target, value)
         if inlined is not None:
             return inlined
         return self.rule_call(stmt, target, value)

@@ -275,6 +275,12 @@ for _op in (operator.and_, operator.or_, operator.xor, operator.lshift, operator
 
 @register_rule(operator.getitem)
 def getitem_rule(x, index):
+    if not isinstance(x, _BUILTIN_INDEXABLE):
+        # A class's own __getitem__ is differentiated, and it runs once, through the dispatcher.
+        from ..runtime.dispatch import call_method
+
+        y, back = call_method(x, "__getitem__", index)
+        return y, (None if back is None else lambda dy: tuple(back(dy)[:2]))
     y = x[index]
     if isinstance(x, np.ndarray):
         if not np.issubdtype(x.dtype, np.inexact):
@@ -307,14 +313,42 @@ def getitem_rule(x, index):
         return y, lambda dy: ({index: dy}, None)
     if isinstance(x, Buffer):
         return buffer_getitem(x, index)
-    if isinstance(x, (str, bytes, range)):
-        return y, None
-    if isinstance(x, np.generic):
-        return y, None
-    from ..runtime.dispatch import call_method
+    # Strings, bytes, ranges and NumPy scalars carry no gradient.
+    return y, None
 
-    y, back = call_method(x, "__getitem__", index)
-    return y, (None if back is None else lambda dy: tuple(back(dy)[:2]))
+
+# Stands in for the pullback of a subscript that `subscript_pullback` builds from the
+# operands: an array, list, tuple or dict, whose gradient needs no user code.
+_FROM_OPERANDS = object()
+_PLAIN_CONTAINERS = frozenset({np.ndarray, list, tuple, dict})
+
+
+def subscript(x, index):
+    """Return `(x[index], back)` for the inlined `x[index]` of a variable `x`.
+
+    For plain containers `back` is a shared marker, so a loop of reads keeps only its
+    indices on the tape rather than a closure per read. The backward pass then calls
+    `subscript_pullback`. Any other `x` (a Buffer, a class with `__getitem__`) runs its rule
+    now, because its pullback depends on the state at the time of the read.
+    """
+    if type(x) in _PLAIN_CONTAINERS:
+        return x[index], _FROM_OPERANDS
+    return getitem_rule(x, index)
+
+
+def subscript_pullback(back, dy, x, index):
+    """Return the gradient of `x` from a read `x[index]` that `subscript` recorded."""
+    if back is not _FROM_OPERANDS:
+        return back(dy)[0]
+    if type(x) is np.ndarray:
+        if x.dtype.kind not in "fc":
+            return None
+        return IndexedGradient(x.shape, x.dtype, [(index, _dense(dy))])
+    _, rebuilt = getitem_rule(x, index)
+    return rebuilt(dy)[0]
+
+
+_BUILTIN_INDEXABLE = (np.ndarray, list, tuple, dict, Buffer, str, bytes, range, np.generic)
 
 
 def _rebuild_sequence(kind, parts):
