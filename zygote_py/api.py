@@ -171,7 +171,9 @@ def _withgradient_of_form(form, f, args):
     token = suspend_context()
     try:
         y, back = form(*args)
-        _, dy = _split_auxiliary(y, f)
+        dy = _UNIT_SEEDS.get(type(y))
+        if dy is None:
+            _, dy = _split_auxiliary(y, f)
         grads = back(dy)
     except RecursionError as error:
         raise _recursion_error(f) from error
@@ -183,7 +185,11 @@ def _withgradient_of_form(form, f, args):
                 type(g) is np.ndarray and g.shape == arg.shape and g.dtype == arg.dtype))):
             g = _finish(dispatch.match_gradient(g, arg), arg)
         finished.append(g)
-    return ValueAndGradient(y, tuple(finished))
+    return tuple.__new__(ValueAndGradient, (y, tuple(finished)))
+
+
+# The seed of a scalar loss of these exact types, which `_seed` would also return.
+_UNIT_SEEDS = {float: 1.0, np.float64: np.float64(1), np.float32: np.float32(1)}
 
 
 def _split_auxiliary(y, f):

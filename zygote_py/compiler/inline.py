@@ -168,8 +168,11 @@ class InlineOperations:
         replay = []
         for operand in (value.left, value.right):
             kept = operand.id
-            if reads_operands and (self.assign_counts.get(operand.id, 0) > 1
-                                   or operand.id == target):
+            if saved and operand.id == value.left.id:
+                # `x * x` keeps x once.
+                kept = saved[0]
+            elif reads_operands and (self.assign_counts.get(operand.id, 0) > 1
+                                     or operand.id == target):
                 kept = self.namer.new(operand.id.lstrip("_") + "_saved")
                 forward.insert(len(forward) - 1, gast.copy_location(
                     _assign(kept, load(operand.id)), stmt))
