@@ -124,3 +124,4 @@ def test_loop_of_reads_keeps_no_closures():
                 and obj.__name__ == "array_getitem_back"]
     assert closures == []
     np.testing.assert_allclose(back(1.0)[0], 2 * big)
+

@@ -236,7 +236,7 @@ class InlineOperations:
         return forward, replay + self.adjoint(stmt, target, [operand], body)
 
     def inline_subscript(self, stmt, target, value):
-        """Inline `t = x[i]` for a variable `x` assigned once and an index `i` or constant.
+        """Inline `t = x[i]` for a local `x` assigned once and an index `i` or constant.
 
         The tape keeps the index and a shared marker rather than a closure per read, so a
         loop of reads allocates no objects that the garbage collector has to scan.
@@ -248,8 +248,10 @@ class InlineOperations:
         if not (isinstance(index, gast.Name) or (isinstance(index, gast.Constant)
                                                    and type(index.value) is int)):
             return None
+        # The backward pass reads `x` again, so it must be a local assigned once: a global
+        # or captured variable could be rebound between the two passes.
         array = value.value
-        if self.assign_counts.get(array.id, 0) > 1 or array.id == target:
+        if self.assign_counts.get(array.id, 0) != 1 or array.id == target:
             return None
 
         back_name = self.namer.new(target.lstrip("_") + "_back")
