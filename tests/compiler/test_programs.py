@@ -409,3 +409,46 @@ def test_while_test_runs_as_often_as_in_python():
     assert value == expected_value
     assert len(calls) == python_calls
     assert grads[0] == 8.0
+
+
+def while_else_returns(x):
+    t = x
+    while t < 2.0:
+        t = t + x
+    else:
+        return t * t
+    return 0.0
+
+
+def while_else_breaks_outer(x):
+    total = 0.0
+    for k in range(3):
+        t = x
+        while t < 1.0:
+            t = t + x
+        else:
+            if k == 1:
+                break
+        total = total + t * (k + 1)
+    return total + 100.0
+
+
+def while_else_continues_outer(x):
+    total = 0.0
+    for k in range(4):
+        t = x
+        while t < 1.0:
+            t = t * 2.0
+        else:
+            if k % 2 == 0:
+                continue
+        total = total + t
+    return total
+
+
+@pytest.mark.parametrize("program", [while_else_returns, while_else_breaks_outer,
+                                     while_else_continues_outer])
+def test_while_else_with_exit(program):
+    value, _ = withgradient(program, 0.3)
+    assert value == pytest.approx(program(0.3))
+    check_grads(program, 0.3, modes=("rev", "fwd"))

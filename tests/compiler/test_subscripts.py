@@ -125,3 +125,31 @@ def test_loop_of_reads_keeps_no_closures():
     assert closures == []
     np.testing.assert_allclose(back(1.0)[0], 2 * big)
 
+
+
+def linear_read(x):
+    return x[0] * 2.0 + x[1]
+
+
+def test_hessian_of_linear_reads_is_zero():
+    np.testing.assert_array_equal(zp.hessian(linear_read, x), np.zeros((3, 3)))
+
+
+def test_hessian_of_product_of_reads():
+    def product(x):
+        return x[0] * x[1]
+
+    expected = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(zp.hessian(product, x), expected)
+
+
+def test_gradient_penalty_through_reads():
+    def inner(v):
+        return v[0] * 2.0 + v[1] ** 2
+
+    def penalty(v):
+        return np.sum(zp.gradient(inner, v)[0] ** 2) + np.sum(v ** 2)
+
+    v = np.array([0.5, 0.3])
+    # The inner gradient is (2, 2 v1), so the penalty is 4 + 4 v1^2 + v0^2 + v1^2.
+    np.testing.assert_allclose(zp.gradient(penalty, v)[0], [2 * 0.5, 10 * 0.3])

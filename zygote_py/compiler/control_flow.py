@@ -114,7 +114,10 @@ class _Lowering:
         self.loops.pop()
         is_while = isinstance(stmt, gast.While)
         if is_while and not loop.uses_break:
-            return self.plain_while(stmt, loop, body), False
+            out = self.plain_while(stmt, loop, body)
+            # With no break, the else clause runs whenever the loop ends.
+            out.extend(self.block(stmt.orelse))
+            return out, self.exit_after_loop(stmt, out)
         if is_while:
             loop.uses_break = True
             # `while test:` becomes `while True:` whose body checks the test first.
@@ -149,6 +152,14 @@ class _Lowering:
             else:
                 out.extend(orelse)
 
+        return out, self.exit_after_loop(stmt, out)
+
+    def exit_after_loop(self, stmt, out):
+        """Leave an enclosing loop after `stmt` if it returned; say whether it may exit.
+
+        Appends to `out` the check that passes an early `return` on to the enclosing loop,
+        and returns whether the statements after the loop need a guard.
+        """
         may_return = self.returned is not None and any(
             isinstance(n, gast.Return) for n in _walk_own(stmt.body + stmt.orelse))
         if may_return and self.loops:
@@ -156,12 +167,10 @@ class _Lowering:
             outer.uses_break = outer.uses_skip = True
             out.append(_if(load(self.returned), [_assign(outer.brk, const(True), stmt),
                                                   _assign(outer.skip, const(True), stmt)], stmt))
-        may_exit_outer = may_return or _may_exit(stmt.orelse, self.returned is not None)
-        return out, may_exit_outer
-
+        return may_return or _may_exit(stmt.orelse, self.returned is not None)
 
     def plain_while(self, stmt, loop, body):
-        """Lower `while test:` with no `break` or `return` inside.
+        """Lower `while test:` with no `break` or `return` inside, without its else clause.
 
         The test is evaluated before the loop and again at the end of each pass, so the
         loop is `while going:` and the reverse pass needs only its count, with no flag per
@@ -172,10 +181,7 @@ class _Lowering:
         if loop.uses_skip:
             body = [_assign(loop.skip, const(False), stmt)] + body
         new_loop = gast.While(test=load(test_name), body=body + [retest], orelse=[])
-        out = [_assign(test_name, stmt.test, stmt), gast.copy_location(new_loop, stmt)]
-        # With no break, the else clause runs whenever the loop ends.
-        out.extend(self.block(stmt.orelse))
-        return out
+        return [_assign(test_name, stmt.test, stmt), gast.copy_location(new_loop, stmt)]
 
 
 def _walk_own(stmts):

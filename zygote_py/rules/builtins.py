@@ -319,8 +319,8 @@ def getitem_rule(x, index):
 
 # Stands in for the pullback of a subscript that `subscript_pullback` builds from the
 # operands: an array, list, tuple or dict, whose gradient needs no user code.
-_FROM_OPERANDS = object()
-_PLAIN_CONTAINERS = frozenset({np.ndarray, list, tuple, dict})
+FROM_OPERANDS = object()
+PLAIN_CONTAINERS = frozenset({np.ndarray, list, tuple, dict})
 
 
 def subscript(x, index):
@@ -331,14 +331,14 @@ def subscript(x, index):
     `subscript_pullback`. Any other `x` (a Buffer, a class with `__getitem__`) runs its rule
     now, because its pullback depends on the state at the time of the read.
     """
-    if type(x) in _PLAIN_CONTAINERS:
-        return x[index], _FROM_OPERANDS
+    if type(x) in PLAIN_CONTAINERS:
+        return x[index], FROM_OPERANDS
     return getitem_rule(x, index)
 
 
 def subscript_pullback(back, dy, x, index):
     """Return the gradient of `x` from a read `x[index]` that `subscript` recorded."""
-    if back is not _FROM_OPERANDS:
+    if back is not FROM_OPERANDS:
         return back(dy)[0]
     if type(x) is np.ndarray:
         if x.dtype.kind not in "fc":

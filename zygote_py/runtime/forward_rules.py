@@ -118,10 +118,37 @@ def _getitem_rule_forward(args, dargs, kwargs):
     return (y, back), (dvalue, None)
 
 
+def _subscript_forward(args, dargs, kwargs):
+    from ..rules.builtins import FROM_OPERANDS, PLAIN_CONTAINERS
+
+    x, index = args
+    if type(x) not in PLAIN_CONTAINERS:
+        return _getitem_rule_forward(args, dargs, kwargs)
+    value, dvalue = getitem(x, dargs[0], index)
+    return (value, FROM_OPERANDS), (dvalue, None)
+
+
+def _subscript_pullback_forward(args, dargs, kwargs):
+    from ..rules.builtins import FROM_OPERANDS, subscript_pullback
+
+    back, dy, x, index = args
+    dback = dargs[0] if dargs else None
+    ddy = dargs[1] if len(dargs) > 1 else None
+    if back is not FROM_OPERANDS:
+        # The pullback of a class's own __getitem__: run it in forward mode.
+        grads, dgrads = call(back, dback, (dy,), (ddy,), {}, {})
+        return grads[0], (None if dgrads is None else dgrads[0])
+    # The gradient is linear in dy, and x and index only give its structure.
+    value = subscript_pullback(back, dy, x, index)
+    return value, (None if ddy is None else subscript_pullback(back, ddy, x, index))
+
+
 def _register_operator_rule_forwards():
     from ..rules import builtins as operator_rules
 
     register_forward_rule(operator_rules.getitem_rule, _getitem_rule_forward)
+    register_forward_rule(operator_rules.subscript, _subscript_forward)
+    register_forward_rule(operator_rules.subscript_pullback, _subscript_pullback_forward)
 
 
 _register_operator_rule_forwards()
