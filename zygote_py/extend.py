@@ -18,15 +18,18 @@ def adjoint(fn):
             return y, softplus_back
     """
     def register(rule):
-        registry.register_rule(fn, rule, replace=True)
+        registry.override_rule(fn, rule)
         return rule
 
     return register
 
 
 def non_differentiable(fn):
-    """Mark `fn` so calls to it run as they are and pass no gradient; returns `fn`."""
-    registry.register_non_differentiable(fn)
+    """Mark `fn` so calls to it run as they are and pass no gradient; returns `fn`.
+
+    This replaces any gradient rule `fn` has, including zygote_py's own.
+    """
+    registry.override_non_differentiable(fn)
     return fn
 
 

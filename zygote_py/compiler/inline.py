@@ -10,6 +10,7 @@ import gast
 import numpy as np
 
 from .naming import OPERATOR_NAMES, const, load, runtime_attr, store
+from ..rules import registry
 
 
 
@@ -212,7 +213,8 @@ class InlineOperations:
             return None
         primal = self.static_value(value.func)
         kind = _INLINED_UFUNCS.get(id(primal)) if primal is not None else None
-        if kind is None:
+        # A rule the user registered for the ufunc replaces the inlined adjoint.
+        if kind is None or not registry.has_builtin_rule(primal):
             return None
         name, reads_output = kind
         self.static_rule(value.func)

@@ -19,6 +19,9 @@ _rules = {}
 _method_rules = {}
 _attribute_rules = {}
 _non_differentiable = {}
+# Keys whose rule or non-differentiable mark came from the user (`adjoint`,
+# `non_differentiable`), which the compiler must not replace with its inlined adjoints.
+_user_defined = set()
 _lock = threading.Lock()
 _version = 0
 
@@ -64,6 +67,32 @@ def register_rule(primal, rule=None, *, replace=False):
         _non_differentiable.pop(key, None)
         _bump()
     return rule
+
+
+def override_rule(primal, rule):
+    """Register the user's `rule` for `primal`, replacing any rule zygote_py has for it."""
+    register_rule(primal, rule, replace=True)
+    with _lock:
+        _user_defined.add(_key(primal))
+
+
+def override_non_differentiable(primal):
+    """Mark `primal` as carrying no gradient at the user's request, dropping any rule."""
+    key = _key(primal)
+    with _lock:
+        _rules.pop(key, None)
+        _non_differentiable[key] = primal
+        _user_defined.add(key)
+        _bump()
+
+
+def has_builtin_rule(primal):
+    """Return whether `primal` has a rule of zygote_py's own, not one the user set."""
+    try:
+        key = _key(primal)
+        return key in _rules and key not in _user_defined
+    except TypeError:
+        return False
 
 
 def register_method_rule(cls, name, rule=None, *, replace=False):
