@@ -141,10 +141,20 @@ def gradient(f, *args, **kwargs):
                         f"got {f!r} of type {type(f).__name__}")
     if isinstance(f, Params) and not args and not kwargs:
         params = f
-        return lambda body: _implicit_gradient(body, params)[1]
+        return lambda body: _scalar_gradient(body, *_implicit_gradient(body, params))
     if len(args) == 1 and isinstance(args[0], Params) and not kwargs:
-        return _implicit_gradient(f, args[0])[1]
-    return withgradient(f, *args, **kwargs).grad
+        return _scalar_gradient(f, *_implicit_gradient(f, args[0]))
+    return _scalar_gradient(f, *withgradient(f, *args, **kwargs))
+
+
+def _scalar_gradient(f, y, grad):
+    """Return `grad`, or raise if `f` returned a tuple: only `withgradient` takes `(loss, extra)`."""
+    if type(y) is tuple:
+        raise NonScalarOutputError(
+            f"gradient needs {_name(f)} to return a real scalar, but it returned a tuple of "
+            f"{len(y)}; use withgradient for a tuple of (loss, extra), which differentiates the "
+            "first entry, or jacobian for several outputs")
+    return grad
 
 
 def withgradient(f, *args, **kwargs):

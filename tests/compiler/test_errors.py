@@ -122,6 +122,21 @@ def test_non_scalar_output_suggests_jacobian():
     assert "(3,)" in str(info.value)
 
 
+def test_tuple_output_needs_withgradient():
+    with pytest.raises(NonScalarOutputError) as info:
+        gradient(lambda x: (x * 2.0, x * 100.0), 1.0)
+    assert "withgradient" in str(info.value)
+    value, grads = zp.withgradient(lambda x: (x * 2.0, x * 100.0), 1.0)
+    assert value == (2.0, 100.0)
+    assert grads == (2.0,)
+
+
+def test_tuple_output_with_params_needs_withgradient():
+    w = np.ones(2)
+    with pytest.raises(NonScalarOutputError, match="withgradient"):
+        gradient(lambda: (np.sum(w), "extra"), zp.Params([w]))
+
+
 def test_source_unavailable_for_exec():
     namespace = {}
     exec("def made_by_exec(x):\n    return x * 2\n", namespace)
