@@ -153,3 +153,19 @@ def test_gradient_penalty_through_reads():
     v = np.array([0.5, 0.3])
     # The inner gradient is (2, 2 v1), so the penalty is 4 + 4 v1^2 + v0^2 + v1^2.
     np.testing.assert_allclose(zp.gradient(penalty, v)[0], [2 * 0.5, 10 * 0.3])
+
+
+def repeated_buffer_reads(x):
+    buffer = zp.Buffer(x)
+    for i in range(3):
+        buffer[i] = x[i] * 2.0
+    total = np.sum(buffer.copy())
+    for k in range(6):
+        total = total + buffer[k % 3] * x[k % 3]
+    return total
+
+
+def test_repeated_buffer_reads_accumulate():
+    check_grads(repeated_buffer_reads, x)
+    # total = sum(2 x) + 2 * sum(2 x^2), so d/dx = 2 + 8 x.
+    np.testing.assert_allclose(zp.gradient(repeated_buffer_reads, x)[0], 2 + 8 * x)

@@ -114,6 +114,13 @@ def accumulate(a, b):
         return a
     if type(a) is np.ndarray and type(b) is np.ndarray:
         return a + b
+    if type(a) is BufferGradient and type(b) is IndexedGradient and not b.is_sequence:
+        # The backward pass owns a BufferGradient, so reads of the Buffer add in place.
+        b.add_into(a.array)
+        return a
+    if type(b) is BufferGradient and type(a) is IndexedGradient and not a.is_sequence:
+        a.add_into(b.array)
+        return b
     if type(a) is BufferGradient or type(b) is BufferGradient:
         return BufferGradient(np.asarray(accumulate(_buffer_array(a), _buffer_array(b))))
     if isinstance(a, IndexedGradient):

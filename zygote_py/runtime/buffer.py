@@ -71,7 +71,10 @@ def buffer_setitem(buf, index, value):
 
     def buffer_setitem_back(dbuf):
         if not isinstance(dbuf, BufferGradient):
-            dbuf = BufferGradient(np.array(np.asarray(dbuf), dtype=buf.array.dtype, copy=True))
+            from .accumulate import densify
+
+            dbuf = BufferGradient(np.array(np.asarray(densify(dbuf)), dtype=buf.array.dtype,
+                                           copy=True))
         dvalue = np.array(dbuf.array[index], copy=True)
         dbuf.array[index] = 0
         return dbuf, None, unbroadcast(dvalue, value) if np.ndim(value) else \
@@ -88,11 +91,12 @@ def buffer_copy(buf):
 
 
 def buffer_getitem(buf, index):
+    from .accumulate import IndexedGradient, densify
+
     shape, dtype = buf.array.shape, buf.array.dtype
 
     def buffer_getitem_back(dy):
-        g = np.zeros(shape, dtype)
-        np.add.at(g, index, dy)
-        return BufferGradient(g), None
+        # Sparse, so that n reads cost O(n) in all rather than a full array each.
+        return IndexedGradient(shape, dtype, [(index, densify(dy))]), None
 
     return buf.array[index], buffer_getitem_back
