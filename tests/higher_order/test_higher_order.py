@@ -291,3 +291,15 @@ def test_gradient_penalty_through_global_parameters():
         numeric.append((plus - minus) / (2 * eps))
     grads = gradient(penalty, zp.Params([W]))
     np.testing.assert_allclose(grads[W], numeric, rtol=1e-6)
+
+
+def test_hessian_through_inplace_write_raises_clearly():
+    def written(x):
+        y = np.zeros(2)
+        y[0] = x[0] * x[1]
+        return np.sum(y)
+
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(zp.gradient(written, x)[0], [1.5, 0.5])
+    with pytest.raises(zp.MissingRuleError, match="in-place write"):
+        zp.hessian(written, x)

@@ -17,7 +17,7 @@ import types
 import numpy as np
 
 from ..compiler.cache import forward_transformed
-from ..errors import MissingRuleError
+from ..errors import MissingRuleError, MutationError
 from ..rules import registry
 from . import containers, dispatch
 from .accumulate import IndexedGradient, densify
@@ -228,7 +228,18 @@ def _carries(t):
 
 
 def _call_python(fn, df, args, dargs, kwargs, dkwargs):
-    info, jvp_fn = forward_transformed(fn)
+    try:
+        info, jvp_fn = forward_transformed(fn)
+    except MutationError as error:
+        if not fn.__module__.startswith("zygote_py.runtime"):
+            raise
+        # The reverse pass's own rule of an in-place write, reached by a second derivative.
+        raise MissingRuleError(
+            f"second derivatives through an in-place write ({fn.__name__}: x[i] = v, "
+            "list.append, dict updates or a Buffer) are not supported; the traceback's line "
+            "in your code is the write. Build the value without writing into it (np.where, "
+            "np.stack, a list comprehension) to take a Hessian or a gradient of a gradient"
+        ) from error
     tangents = _bind_tangents(fn, info, args, dargs, kwargs, dkwargs)
     if isinstance(df, Structural):
         for name in info.free_names:
