@@ -91,7 +91,9 @@ def _finish(g, primal):
     if isinstance(g, list) and isinstance(primal, list):
         return [_finish(x, p) for x, p in zip(g, primal)]
     if isinstance(g, dict) and isinstance(primal, dict):
-        return {k: _finish(v, primal.get(k)) for k, v in g.items()}
+        # The backward pass meets the keys in reverse; give them the primal's order.
+        ordered = [k for k in primal if k in g] + [k for k in g if k not in primal]
+        return {k: _finish(g[k], primal.get(k)) for k in ordered}
     return g
 
 

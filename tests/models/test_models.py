@@ -455,3 +455,12 @@ def test_out_keyword_raises():
 
     with pytest.raises(MutationError, match="out="):
         gradient(writes_out, np.ones(3))
+
+
+def test_dict_gradient_keeps_key_order():
+    def weighted(d):
+        return d["a"] * 1.0 + d["b"] * 2.0 + d["c"] * 3.0
+
+    (g,) = gradient(weighted, {"a": 1.0, "b": 2.0, "c": 3.0})
+    assert list(g) == ["a", "b", "c"]
+    assert g == {"a": 1.0, "b": 2.0, "c": 3.0}
