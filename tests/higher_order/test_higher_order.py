@@ -303,3 +303,21 @@ def test_hessian_through_inplace_write_raises_clearly():
     np.testing.assert_allclose(zp.gradient(written, x)[0], [1.5, 0.5])
     with pytest.raises(zp.MissingRuleError, match="in-place write"):
         zp.hessian(written, x)
+
+
+class Cubes:
+    def __init__(self, values):
+        self.values = values
+
+    def total(self):
+        return np.sum(self.values ** 3)
+
+
+def test_hessian_through_constructed_object_raises():
+    def total_of(x):
+        return Cubes(x).total()
+
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(zp.gradient(total_of, x)[0], 3 * x ** 2)
+    with pytest.raises(zp.MissingRuleError, match="second derivatives through a call of Cubes"):
+        zp.hessian(total_of, x)
