@@ -36,3 +36,25 @@ def test_differentiable_offers_methods():
     y, back = f.pullback(W, b, x, 2)
     np.testing.assert_allclose(back(1.0)[1], grads[1])
     assert f.source() == zp.source(tiny_model)
+
+
+def test_transform_restores_garbage_collector():
+    import gc
+
+    import zygote_py as zp
+
+    def cubic(x):
+        return x * x * x
+
+    def quartic(x):
+        return x * x * x * x
+
+    assert gc.isenabled()
+    assert zp.gradient(cubic, 2.0) == (12.0,)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert zp.gradient(quartic, 1.0) == (4.0,)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

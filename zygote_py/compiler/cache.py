@@ -7,6 +7,7 @@ safe from several threads. The lock is reentrant, because transforming a functio
 it, so a recursive function cannot wait on itself.
 """
 
+import gc
 import operator
 import threading
 import weakref
@@ -42,7 +43,7 @@ class TransformCache:
             if cached is not None and cached[0] == version:
                 result = cached[1]
             else:
-                result = self.make(fn, variant)
+                result = _without_collector(self.make, fn, variant)
                 self.by_code[key] = (version, result)
             bound = result.bind(fn)
             self.by_function.setdefault(fn, {})[variant] = (fn.__code__, version, result, bound)
@@ -52,6 +53,23 @@ class TransformCache:
         with self.lock:
             self.by_function.clear()
             self.by_code.clear()
+
+
+def _without_collector(make, fn, variant):
+    """Run `make(fn, variant)` with the cyclic garbage collector paused.
+
+    A transform builds tens of thousands of tree nodes that stay reachable until it returns,
+    so a collection during it frees nothing and only costs time. A collector the caller
+    disabled stays disabled.
+    """
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        return make(fn, variant)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _operator_rules():

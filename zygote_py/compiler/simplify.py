@@ -83,7 +83,7 @@ def _loop(stmt, known, rewrite):
     else:
         entry = known
         if isinstance(stmt, gast.For):
-            entry = entry - _written_names(gast.Assign(targets=[stmt.target], value=None))
+            entry = entry - _target_names(stmt.target)
         while True:
             _, after_body = _block(stmt.body, entry, rewrite=False)
             narrowed = entry & after_body
@@ -132,19 +132,35 @@ def _is_none_test(test, name, operator):
 def _written_names(stmt):
     """Return the names `stmt` assigns or deletes, looking into nested blocks."""
     if isinstance(stmt, gast.Assign):
-        return {node.id for target in stmt.targets for node in walk(target)
-                if isinstance(node, gast.Name)}
+        names = set()
+        for target in stmt.targets:
+            names |= _target_names(target)
+        return names
     if isinstance(stmt, (gast.If, gast.For, gast.While)):
         names = set()
         for child in stmt.body + stmt.orelse:
             names |= _written_names(child)
         if isinstance(stmt, gast.For):
-            names |= _written_names(gast.Assign(targets=[stmt.target], value=None))
+            names |= _target_names(stmt.target)
         return names
     if isinstance(stmt, (gast.Expr, gast.Return, gast.Pass, gast.Break, gast.Continue)):
         return set()
     return {node.id for node in walk(stmt) if isinstance(node, gast.Name)
             and isinstance(node.ctx, (gast.Store, gast.Del))}
+
+
+def _target_names(target):
+    """Return the names an assignment target binds (none for `x[i]` or `x.a`)."""
+    if isinstance(target, gast.Name):
+        return {target.id}
+    if isinstance(target, (gast.Tuple, gast.List)):
+        names = set()
+        for element in target.elts:
+            names |= _target_names(element)
+        return names
+    if isinstance(target, gast.Starred):
+        return _target_names(target.value)
+    return set()
 
 
 def _defines_scope(stmt):
