@@ -1,5 +1,6 @@
 """Names bound to rules at transform time and rebound afterwards."""
 
+import math
 import sys
 import types
 
@@ -90,3 +91,26 @@ def test_generated_code_checks_bindings_once():
     guard = "if ((fake_numpy.sin is not sin_function) or (fake_numpy.sum is not sum_function)):"
     assert lines[1].strip() == guard
     assert sum("sin_function" in line for line in lines) == 1
+
+
+
+# The real sine, kept before any test patches np.sin.
+true_sine = np.sin
+
+
+def cosine_total(x):
+    return np.sum(np.cos(x))
+
+
+def math_cosine(a):
+    return math.cos(a) * 2.0
+
+
+def test_patched_sine_leaves_cosine_gradient(monkeypatch):
+    monkeypatch.setattr(np, "sin", np.exp)
+    np.testing.assert_allclose(zp.gradient(cosine_total, x)[0], -true_sine(x))
+
+
+def test_patched_math_sine_leaves_cosine_gradient(monkeypatch):
+    monkeypatch.setattr(math, "sin", math.exp)
+    assert zp.gradient(math_cosine, 0.5)[0] == pytest.approx(-2.0 * true_sine(0.5))

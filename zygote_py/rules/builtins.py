@@ -8,12 +8,16 @@ defer to the object's own method for user classes that overload an operator.
 import numbers
 import operator
 
-import numpy as np
+import numpy
 
 from ..runtime.accumulate import IndexedGradient
 from ..runtime.broadcast import unbroadcast
 from ..runtime.buffer import Buffer, buffer_copy, buffer_getitem
+from .frozen import frozen
 from .registry import register_method_rule, register_non_differentiable, register_rule
+
+# Rules compute derivatives with the functions as they were at import (see `frozen`).
+np = frozen(numpy)
 
 
 def _dense(dy):

@@ -9,11 +9,15 @@ value that a later `np.where` masks out never turns the gradient into `nan`. doc
 these conventions with examples.
 """
 
-import numpy as np
+import numpy
 
 from ..runtime import broadcast
 from ..runtime.broadcast import is_differentiable_value
+from .frozen import frozen
 from .registry import register_attribute_rule, register_method_rule, register_rule
+
+# Rules compute derivatives with the functions as they were at import (see `frozen`).
+np = frozen(numpy)
 
 LOG2 = np.log(2.0)
 LOG10 = np.log(10.0)

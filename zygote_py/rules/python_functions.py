@@ -7,12 +7,17 @@ zero cotangent.
 """
 
 import builtins
-import math
+import math as math_module
 
-import numpy as np
+import numpy
 
+from .frozen import frozen
 from .numpy_elementwise import absolute_cotangent, cotangent_like, power_cotangents, unbroadcast
 from .registry import register_rule
+
+# Rules compute derivatives with the functions as they were at import (see `frozen`).
+np = frozen(numpy)
+math = frozen(math_module)
 
 TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
