@@ -169,3 +169,49 @@ def test_repeated_buffer_reads_accumulate():
     check_grads(repeated_buffer_reads, x)
     # total = sum(2 x) + 2 * sum(2 x^2), so d/dx = 2 + 8 x.
     np.testing.assert_allclose(zp.gradient(repeated_buffer_reads, x)[0], 2 + 8 * x)
+
+
+def dict_reads_and_methods(d):
+    total = 0.0
+    for key in d:
+        total = total + d[key] * d[key]
+    for value in d.values():
+        total = total + 3.0 * value
+    return total + d.get("b") * d["a"]
+
+
+def test_dict_reads_mixed_with_methods():
+    d = {"a": 1.5, "b": -0.5, "c": 2.0}
+    (g,) = zp.gradient(dict_reads_and_methods, d)
+    assert list(g) == ["a", "b", "c"]
+    assert g["a"] == pytest.approx(2 * 1.5 + 3.0 - 0.5)
+    assert g["b"] == pytest.approx(2 * -0.5 + 3.0 + 1.5)
+    assert g["c"] == pytest.approx(2 * 2.0 + 3.0)
+
+
+def test_dict_of_arrays_read_in_loop():
+    def weighted(d):
+        total = 0.0
+        for key in ("w", "v", "w"):
+            total = total + np.sum(d[key] ** 2)
+        return total
+
+    d = {"w": np.array([1.0, 2.0]), "v": np.array([3.0])}
+    (g,) = zp.gradient(weighted, d)
+    np.testing.assert_allclose(g["w"], 4 * d["w"])
+    np.testing.assert_allclose(g["v"], 2 * d["v"])
+
+
+def test_gradient_of_many_dict_reads():
+    # Each read adds one key; the sparse gradient keeps that from copying the whole dict.
+    d = {f"k{j}": float(j) for j in range(20_000)}
+
+    def squares(table):
+        total = 0.0
+        for key in table:
+            total = total + table[key] * table[key]
+        return total
+
+    (g,) = zp.gradient(squares, d)
+    assert g["k7"] == 14.0
+    assert len(g) == 20_000

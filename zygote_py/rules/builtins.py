@@ -348,6 +348,9 @@ def subscript_pullback(back, dy, x, index):
         if x.dtype.kind not in "fc":
             return None
         return IndexedGradient(x.shape, x.dtype, [(index, _dense(dy))])
+    if type(x) is dict:
+        # Sparse like an array's, so a loop over n keys adds in O(n) rather than O(n^2).
+        return IndexedGradient(None, dict, [(index, dy)])
     _, rebuilt = getitem_rule(x, index)
     return rebuilt(dy)[0]
 

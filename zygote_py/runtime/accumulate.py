@@ -49,6 +49,11 @@ class IndexedGradient:
     def is_sequence(self):
         return isinstance(self.dtype, type) and issubclass(self.dtype, (list, tuple))
 
+    @property
+    def is_mapping(self):
+        """Whether this is the gradient of a dict: `dtype` is `dict` and `shape` is unused."""
+        return self.dtype is dict
+
     def scaled(self, factor):
         """Return this gradient times a number, still sparse."""
         entries = [(index, value * factor) for index, value in self._entries[: self._count]]
@@ -57,6 +62,8 @@ class IndexedGradient:
     def dense(self):
         if self.is_sequence:
             return self.add_into_sequence([None] * self.shape)
+        if self.is_mapping:
+            return self.add_into_mapping({})
         out = np.zeros(self.shape, self.dtype)
         return self.add_into(out)
 
@@ -69,6 +76,13 @@ class IndexedGradient:
         if hasattr(self.dtype, "_fields"):
             return self.dtype(*parts)
         return tuple(parts)
+
+    def add_into_mapping(self, mapping):
+        """Return a new dict: `mapping` plus the entries, keyed by their index."""
+        merged = dict(mapping)
+        for key, value in self._entries[: self._count]:
+            merged[key] = accumulate(merged.get(key), value)
+        return merged
 
     def add_into(self, out):
         """Add the entries into the array `out` in place and return it."""
@@ -91,7 +105,7 @@ class IndexedGradient:
 def densify(g):
     """Return `g` with every `IndexedGradient` inside it made dense."""
     if isinstance(g, IndexedGradient):
-        return densify(g.dense()) if g.is_sequence else g.dense()
+        return densify(g.dense()) if g.is_sequence or g.is_mapping else g.dense()
     if type(g) is BufferGradient:
         return g.array
     if isinstance(g, tuple):
@@ -128,10 +142,14 @@ def accumulate(a, b):
             return a.plus(b)
         if a.is_sequence:
             return a.add_into_sequence(b)
+        if a.is_mapping:
+            return a.add_into_mapping(b)
         return a.add_into(np.array(b, dtype=np.result_type(b, a.dtype), copy=True))
     if isinstance(b, IndexedGradient):
         if b.is_sequence:
             return b.add_into_sequence(a)
+        if b.is_mapping:
+            return b.add_into_mapping(a)
         return b.add_into(np.array(a, dtype=np.result_type(a, b.dtype), copy=True))
     if type(a) is tuple and type(b) is tuple:
         return tuple(accumulate(x, y) for x, y in zip(a, b))

@@ -326,6 +326,8 @@ def _route(value, g, sources, routes):
         return True
     if isinstance(value, (list, tuple)) and isinstance(g, (list, tuple)):
         return all(_route(v, item_g, sources, routes) for v, item_g in zip(value, g))
+    if isinstance(value, dict) and isinstance(g, IndexedGradient):
+        g = densify(g)
     if isinstance(value, dict) and isinstance(g, dict):
         return all(_route(value.get(k), item_g, sources, routes) for k, item_g in g.items())
     return False
