@@ -19,7 +19,8 @@ class IndexedGradient:
     """A sparse gradient: the sum of `value` at `index` over its entries.
 
     For an array, `shape` and `dtype` are the array's; for a list or tuple, `shape` is its
-    length and `dtype` is `list` or `tuple`.
+    length and `dtype` is `list` or `tuple`; for a dict, `dtype` is `dict` and the indices
+    are its keys.
 
     Entries live in a list that copies share. A copy records how many entries it owns, so
     appending to the newest copy is `O(1)` and an older alias never reads the new entries.
@@ -51,7 +52,7 @@ class IndexedGradient:
 
     @property
     def is_mapping(self):
-        """Whether this is the gradient of a dict: `dtype` is `dict` and `shape` is unused."""
+        """Return whether this is the gradient of a dict, whose `shape` is unused."""
         return self.dtype is dict
 
     def scaled(self, factor):
