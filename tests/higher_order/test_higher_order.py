@@ -321,3 +321,19 @@ def test_hessian_through_constructed_object_raises():
     np.testing.assert_allclose(zp.gradient(total_of, x)[0], 3 * x ** 2)
     with pytest.raises(zp.MissingRuleError, match="second derivatives through a call of Cubes"):
         zp.hessian(total_of, x)
+
+
+def divided_by_int(b):
+    n = 4
+    return b / n
+
+
+def reciprocal(x):
+    return 1.0 / x
+
+
+def test_hessian_does_not_depend_on_earlier_calls():
+    # The rule of `/` has a closure over its divisor: an int in the first call, a float in
+    # the second. Each needs its own forward-mode form.
+    assert hessian(divided_by_int, 1.5) == 0.0
+    assert hessian(reciprocal, 2.0) == pytest.approx(2 / 2.0 ** 3)

@@ -13,6 +13,7 @@ import threading
 import weakref
 
 from . import transform as transform_module
+from .activity import is_inactive_value
 from ..rules import registry
 
 
@@ -38,7 +39,7 @@ class TransformCache:
         if entry is not None and entry[0] is fn.__code__ and entry[1] == version:
             return entry[2], entry[3]
         with self.lock:
-            key = (fn.__code__, id(fn.__globals__), variant)
+            key = (fn.__code__, id(fn.__globals__), variant, _captured_kinds(fn))
             cached = self.by_code.get(key)
             if cached is not None and cached[0] == version:
                 result = cached[1]
@@ -53,6 +54,21 @@ class TransformCache:
         with self.lock:
             self.by_function.clear()
             self.by_code.clear()
+
+
+def _captured_kinds(fn):
+    """Return which captured variables of `fn` hold values that can carry no gradient.
+
+    The transform treats such a variable (an int, a module) as a constant, so two closures
+    of the same code share a compiled form only when they agree on this.
+    """
+    kinds = []
+    for cell in fn.__closure__ or ():
+        try:
+            kinds.append(is_inactive_value(cell.cell_contents))
+        except ValueError:  # an empty cell: the variable is not assigned yet
+            kinds.append(None)
+    return tuple(kinds)
 
 
 def _without_collector(make, fn, variant):
