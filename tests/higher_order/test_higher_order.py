@@ -5,6 +5,7 @@ import pytest
 
 import zygote_py as zp
 from zygote_py import diaghessian, gradient, hessian, hessian_vector_product, jacobian, jvp
+from zygote_py.testing import check_grads
 
 rng = np.random.default_rng(11)
 
@@ -341,3 +342,27 @@ def test_hessian_does_not_depend_on_earlier_calls():
     cache.clear()
     assert hessian(divided_by_int, 1.5) == 0.0
     assert hessian(reciprocal, 2.0) == pytest.approx(2 / 2.0 ** 3)
+
+
+def scaled_product(a, b=2.0, *, scale=1.0):
+    return scale * a * b
+
+
+def keyword_calls(v):
+    return scaled_product(b=v[1], a=v[0]) + scaled_product(v[0], scale=v[1])
+
+
+def test_hessian_through_keyword_arguments():
+    v = np.array([0.8, 1.3])
+    # a * b + 2 * a * scale: both mixed partials are 1 + 2.
+    np.testing.assert_allclose(hessian(keyword_calls, v), [[0.0, 3.0], [3.0, 0.0]])
+    check_grads(keyword_calls, v, modes=("rev", "fwd"), order=2)
+
+
+def test_keyword_tangent_into_rule_raises():
+    def clipped(x, low):
+        return np.sum(np.clip(x, a_min=low, a_max=None))
+
+    x = np.array([0.2, 1.5])
+    with pytest.raises(zp.MissingRuleError, match="keyword argument a_min"):
+        jvp(lambda low: clipped(x, low), (0.5,), (1.0,))

@@ -58,14 +58,19 @@ def call(f, df, args, dargs, kwargs, dkwargs):
         return f(*args, **kwargs), None
     rule = _lookup(_forward_rules, f)
     if rule is not None:
+        if getattr(rule, "zp_keyword_tangents", False):
+            return rule(args, dargs, kwargs, dkwargs)
+        _check_no_keyword_tangents(f, dkwargs)
         return rule(args, dargs, kwargs)
     method_rule = _forward_rules.get(getattr(type(f), "__call__", None))
     if method_rule is not None and not isinstance(f, types.FunctionType):
+        _check_no_keyword_tangents(f, dkwargs)
         return method_rule((f,) + tuple(args), (df,) + tuple(dargs), kwargs)
     if registry.is_non_differentiable(f):
         return f(*args, **kwargs), None
     reverse_rule = registry.lookup_rule(f)
     if reverse_rule is not None:
+        _check_no_keyword_tangents(f, dkwargs)
         return _from_reverse_rule(reverse_rule, args, dargs, kwargs)
     if isinstance(f, types.FunctionType):
         return _call_python(f, df, args, dargs, kwargs, dkwargs)
@@ -94,6 +99,17 @@ def call(f, df, args, dargs, kwargs, dkwargs):
     raise MissingRuleError(
         f"no forward-mode rule for {dispatch._describe(f)}, and it has no Python source to "
         "transform; register a gradient rule with @zygote_py.adjoint")
+
+
+def _check_no_keyword_tangents(f, dkwargs):
+    """Raise rather than drop the tangent of a keyword argument that a rule cannot take."""
+    carried = sorted(name for name, tangent in dkwargs.items() if tangent is not None)
+    if carried:
+        raise MissingRuleError(
+            f"forward mode (jvp, hessian, a gradient of a gradient) through the keyword "
+            f"argument{'s' if len(carried) > 1 else ''} {', '.join(carried)} of "
+            f"{dispatch._describe(f)} is not supported, because its rule takes tangents of "
+            "positional arguments only; pass the value positionally")
 
 
 def _call_tangent_rule(args, dargs, kwargs):

@@ -98,8 +98,12 @@ class DropFirst:
         return self.back(dy)[1:]
 
 
-def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
-    """`dispatch.call(f, *fargs)` in forward mode: `((y, back), (dy, dback))`."""
+def pullback_form_jvp(f, df, fargs, dfargs, kwargs, dkwargs=None):
+    """`dispatch.call(f, *fargs)` in forward mode: `((y, back), (dy, dback))`.
+
+    `dkwargs` holds the tangents of the keyword arguments, where there are any.
+    """
+    dkwargs = dkwargs or {}
     kind, target, info = resolve_pullback(f)
     if kind == "plain":
         return (f(*fargs, **kwargs), None), None
@@ -108,24 +112,24 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
         # whose gradient is the callee's own.
         receiver = info
         pair, dpair = pullback_form_jvp(target, None, (receiver,) + tuple(fargs),
-                                        (df,) + tuple(dfargs), kwargs)
+                                        (df,) + tuple(dfargs), kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
     if kind == "rule":
-        pair, dpair = call(target, None, fargs, dfargs, kwargs, {})
+        pair, dpair = call(target, None, fargs, dfargs, kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         wrapper = dispatch._rule_back(back, len(fargs), bool(kwargs))
         dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
         return (y, wrapper), (dy, dwrapper)
     if kind == "python" and getattr(f, "__zygote_function__", None) is not None:
-        return pullback_form_jvp(f.__zygote_function__, df, fargs, dfargs, kwargs)
+        return pullback_form_jvp(f.__zygote_function__, df, fargs, dfargs, kwargs, dkwargs)
     if kind == "python":
         # The pullback form reads the same captured variables as f, so f's closure tangent
         # is the pullback's too, at this level and (through same_closure) at the next.
         pullback = same_closure(target, f)
-        pair, dpair = call(pullback, df, fargs, dfargs, kwargs, {})
+        pair, dpair = call(pullback, df, fargs, dfargs, kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         wrapper = FunctionBack(back, fargs, kwargs, info)
@@ -135,26 +139,27 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs):
         "plain Python function, or register a rule with @zygote_py.adjoint")
 
 
-def method_form_jvp(obj, dobj, name, margs, dmargs, kwargs):
+def method_form_jvp(obj, dobj, name, margs, dmargs, kwargs, dkwargs=None):
     """`dispatch.call_method(obj, name, *margs)` in forward mode."""
+    dkwargs = dkwargs or {}
     kind, target = resolve_method(obj, name)
     args, dargs = (obj,) + tuple(margs), (dobj,) + tuple(dmargs)
     if kind == "rule":
-        pair, dpair = call(target, None, args, dargs, kwargs, {})
+        pair, dpair = call(target, None, args, dargs, kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         wrapper = dispatch._rule_back(back, len(args), bool(kwargs))
         dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
         return (y, DropFirst(wrapper)), (dy, closure_tangent(("back",), (dwrapper,)))
     if kind == "python":
-        pair, dpair = pullback_form_jvp(target, None, args, dargs, kwargs)
+        pair, dpair = pullback_form_jvp(target, None, args, dargs, kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
     if kind == "attribute":
         # A function stored on the object (`self.activation(x)`): its own gradient, if
         # any, belongs to that field of the object.
-        pair, dpair = pullback_form_jvp(target, None, margs, dmargs, kwargs)
+        pair, dpair = pullback_form_jvp(target, None, margs, dmargs, kwargs, dkwargs)
         y, back = pair
         dy, dback = split_pair(dpair)
         return (y, AttributeBack(back, name)), (dy, closure_tangent(("back",), (dback,)))
@@ -182,8 +187,11 @@ def _arrange_call(args, dargs, kwargs):
     return (args[0], dargs[0], args[1:], dargs[1:], kwargs)
 
 
-def _call_rule(args, dargs, kwargs):
-    return pullback_form_jvp(*_arrange_call(args, dargs, kwargs))
+def _call_rule(args, dargs, kwargs, dkwargs=None):
+    return pullback_form_jvp(*_arrange_call(args, dargs, kwargs), dkwargs)
+
+
+_call_rule.zp_keyword_tangents = True
 
 
 register_forward_rule(dispatch.call, _call_rule, python_form=(pullback_form_jvp, _arrange_call))
@@ -196,8 +204,11 @@ def _arrange_masked_call(args, dargs, kwargs):
     return _arrange_call(args[1:], dargs[1:], kwargs)
 
 
-def _masked_call_rule(args, dargs, kwargs):
-    return pullback_form_jvp(*_arrange_masked_call(args, dargs, kwargs))
+def _masked_call_rule(args, dargs, kwargs, dkwargs=None):
+    return pullback_form_jvp(*_arrange_masked_call(args, dargs, kwargs), dkwargs)
+
+
+_masked_call_rule.zp_keyword_tangents = True
 
 
 register_forward_rule(dispatch.call_masked, _masked_call_rule,
@@ -210,8 +221,11 @@ def _arrange_method(args, dargs, kwargs):
     return (args[0], dargs[0], args[1], args[2:], dargs[2:], kwargs)
 
 
-def _method_rule(args, dargs, kwargs):
-    return method_form_jvp(*_arrange_method(args, dargs, kwargs))
+def _method_rule(args, dargs, kwargs, dkwargs=None):
+    return method_form_jvp(*_arrange_method(args, dargs, kwargs), dkwargs)
+
+
+_method_rule.zp_keyword_tangents = True
 
 
 register_forward_rule(dispatch.call_method, _method_rule,
