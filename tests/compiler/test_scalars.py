@@ -162,3 +162,27 @@ def test_second_derivative_through_scalar_code():
     check_grads(rational, 1.3, -0.7, order=2)
     hessian = zp.hessian(lambda x: x * x * x - 2.0 * x, 1.5)
     assert float(np.squeeze(hessian)) == pytest.approx(9.0)
+
+
+def ratio(x, y):
+    return x / y
+
+
+@pytest.mark.parametrize("x, y", [(1e-200, 1e-170), (1e200, 1e160), (3.0, -4.0)])
+def test_division_gradient_at_extreme_magnitudes(x, y):
+    dx, dy = zp.gradient(ratio, x, y)
+    assert dx == pytest.approx(1 / y, rel=1e-12)
+    assert dy == pytest.approx(-x / y / y, rel=1e-12)
+    adx, ady = zp.gradient(lambda u, v: np.sum(ratio(u, v)), np.array([x]), np.array([y]))
+    assert adx[0] == pytest.approx(1 / y, rel=1e-12)
+    assert ady[0] == pytest.approx(-x / y / y, rel=1e-12)
+
+
+def max_with_int(x):
+    return max(x, 3)
+
+
+def test_forward_mode_when_int_wins_max():
+    assert zp.jvp(max_with_int, (1.7,), (1.0,)) == (3, 0)
+    assert zp.jvp(max_with_int, (5.0,), (1.0,)) == (5.0, 1.0)
+    assert float(zp.hessian(max_with_int, 1.7)) == 0.0

@@ -60,8 +60,10 @@ def _scalar_binary_adjoints(name, g, a, b):
         return g, gast.UnaryOp(op=gast.USub(), operand=g)
     if name == "mul":
         return _binary(g, gast.Mult(), b), _binary(g, gast.Mult(), a)
-    divided = _binary(_binary(gast.UnaryOp(op=gast.USub(), operand=g), gast.Mult(), a),
-                      gast.Div(), _binary(b, gast.Mult(), b))
+    # -g * (a / b) / b rather than -g * a / (b * b), whose b * b overflows or underflows
+    # for magnitudes where the gradient itself is finite.
+    divided = _binary(_binary(gast.UnaryOp(op=gast.USub(), operand=g), gast.Mult(),
+                              _binary(a, gast.Div(), b)), gast.Div(), b)
     return _binary(g, gast.Div(), b), divided
 
 

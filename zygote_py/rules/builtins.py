@@ -432,7 +432,7 @@ def binary_pullback(name, dy, a, b, need_a=True, need_b=True):
                     unbroadcast(dy * a, b) if need_b else None)
         if name == "truediv":
             return (unbroadcast(dy / b, a) if need_a else None,
-                    unbroadcast(-dy * a / (b * b), b) if need_b else None)
+                    unbroadcast(-dy * (a / b) / b, b) if need_b else None)
         if name == "matmul":
             return matmul_gradients(dy, a, b, need_a, need_b)
     _, back = OPERATOR_RULES[name](a, b)
@@ -448,7 +448,7 @@ def _same_shape_gradients(name, dy, a, b, need_a, need_b):
         return dy, -dy if need_b else None
     if name == "mul":
         return dy * b if need_a else None, dy * a if need_b else None
-    return dy / b if need_a else None, -dy * a / (b * b) if need_b else None
+    return dy / b if need_a else None, -dy * (a / b) / b if need_b else None
 
 
 def unary_pullback(name, dy, saved):

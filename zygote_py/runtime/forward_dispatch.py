@@ -299,6 +299,9 @@ def _from_reverse_rule(rule, args, dargs, kwargs):
     # The pullback is linear in its cotangent, but rules mask out exact zeros (the zero
     # cotangent convention), so it is linearized around ones rather than zeros.
     seed = _ones_like_output(y)
+    if seed is None:
+        # An output that carries no tangent, such as the int that wins max(x, 3).
+        return y, None
     grads, back_of_back = dispatch.call(back, seed)
     cotangent = tuple(dargs) + (None,) * max(0, len(grads) - len(dargs)) \
         if isinstance(grads, tuple) else dargs
