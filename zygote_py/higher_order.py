@@ -186,10 +186,14 @@ def hessian(f, x):
     for position in range(array.size):
         direction = np.zeros(array.size, dtype=array.dtype)
         direction[position] = 1
-        v = direction.reshape(array.shape) if array.ndim else type(x)(direction[0])
+        v = direction.reshape(array.shape) if isinstance(x, np.ndarray) \
+            else type(x)(direction[0])
         columns.append(np.reshape(np.asarray(hessian_vector_product(f, x, v), dtype=array.dtype),
                                   -1))
     matrix = np.stack(columns, axis=1)
+    if not isinstance(x, np.ndarray):
+        # A scalar input has a scalar second derivative, of the input's type.
+        return type(x)(matrix[0, 0])
     return matrix.reshape(array.shape + array.shape)
 
 

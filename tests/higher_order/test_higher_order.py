@@ -366,3 +366,16 @@ def test_keyword_tangent_into_rule_raises():
     x = np.array([0.2, 1.5])
     with pytest.raises(zp.MissingRuleError, match="keyword argument a_min"):
         jvp(lambda low: clipped(x, low), (0.5,), (1.0,))
+
+
+def cube(x):
+    return x * x * x
+
+
+def test_hessian_of_scalar_inputs_keeps_their_type():
+    assert type(hessian(cube, 2.0)) is float
+    assert hessian(cube, 2.0) == 12.0
+    assert type(hessian(cube, np.float32(2.0))) is np.float32
+    zero_d = hessian(cube, np.array(2.0))
+    assert zero_d.shape == ()
+    assert zero_d == 12.0
