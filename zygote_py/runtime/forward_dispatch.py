@@ -252,9 +252,10 @@ def _call_python(fn, df, args, dargs, kwargs, dkwargs):
         # The reverse pass's own rule of an in-place write, reached by a second derivative.
         raise MissingRuleError(
             f"second derivatives through an in-place write ({fn.__name__}: x[i] = v, "
-            "list.append, dict updates or a Buffer) are not supported; the traceback's line "
-            "in your code is the write. Build the value without writing into it (np.where, "
-            "np.stack, a list comprehension) to take a Hessian or a gradient of a gradient"
+            "list.append, a list comprehension or generator expression, dict updates or a "
+            "Buffer) are not supported; the traceback's line in your code is the write. "
+            "Compute the value with operations on whole arrays (np.where, np.stack of a list "
+            "display, np.concatenate, slicing) to take a Hessian or a gradient of a gradient"
         ) from error
     tangents = _bind_tangents(fn, info, args, dargs, kwargs, dkwargs)
     if isinstance(df, Structural):
