@@ -112,8 +112,11 @@ def check_grads(f, *args, order=1, modes=("rev",), eps=1e-6, rtol=1e-5, atol=1e-
         _check_forward(f, args, eps, rtol, atol, seed)
     if order == 2:
         rng = np.random.default_rng(seed + 1)
-        u = _random_like(f(*args), rng)
-        directions = [_random_like(a, rng) if _is_float_leaf(a) else None for a in args]
+        # In float64, so that float32 weights and directions do not round the values that
+        # finite differences subtract.
+        u = _as_float64(_random_like(f(*args), rng))
+        directions = [_as_float64(_random_like(a, rng)) if _is_float_leaf(a) else None
+                      for a in args]
 
         def weighted(*inputs):
             return np.sum(u * f(*inputs))

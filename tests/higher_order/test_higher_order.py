@@ -379,3 +379,8 @@ def test_hessian_of_scalar_inputs_keeps_their_type():
     zero_d = hessian(cube, np.array(2.0))
     assert zero_d.shape == ()
     assert zero_d == 12.0
+
+
+def test_check_grads_second_order_on_float32_scalar():
+    check_grads(cube, np.float32(0.7), order=2)
+    check_grads(cube, np.array([0.7, -1.2], dtype=np.float32), order=2)
