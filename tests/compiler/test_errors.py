@@ -233,3 +233,11 @@ def test_recursion_past_limit_names_function():
 
     with pytest.raises(RecursionError, match="deep.*sys.setrecursionlimit"):
         gradient(deep, 1.0, sys.getrecursionlimit())
+
+
+def test_wrong_argument_count_names_the_function():
+    def ratio(x, y):
+        return x / y
+
+    with pytest.raises(TypeError, match=r"ratio\(\) takes 2 positional arguments but 3"):
+        gradient(ratio, 1.0, 2.0, 3.0)

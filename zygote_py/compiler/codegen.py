@@ -101,7 +101,8 @@ def bind(inner_code, binding_cells, user_fn):
     fn = types.FunctionType(inner_code, user_fn.__globals__, inner_code.co_name,
                             user_fn.__defaults__, closure)
     fn.__kwdefaults__ = user_fn.__kwdefaults__
-    fn.__qualname__ = user_fn.__qualname__ + ".<pullback>"
+    # The user's name, so that a call with the wrong arguments reads like a call of user_fn.
+    fn.__qualname__ = user_fn.__qualname__
     return fn
 
 
