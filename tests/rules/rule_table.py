@@ -442,6 +442,7 @@ for primal, points in _math_points.items():
     fn(primal, *[call(p) for p in points])
 fn(math.log, call(1.7, 3.0), call(0.4, 10.0))
 fn(math.atan2, call(0.3, -0.7), call(-1.2, 0.4))
+fn(math.fmod, call(5.3, 1.2), call(-5.3, 1.2), call(5.3, -1.7), call(0.4, 2.5))
 fn(math.hypot, call(0.3, 0.4), call(0.3, -0.4, 1.2))
 fn(math.pow, call(1.3, 2.2), call(-1.3, 3), call(0.5, 0.0))
 fn(math.copysign, call(0.7, -1.0), call(-0.7, -2.0), call(0.7, 3.0))

@@ -342,6 +342,18 @@ def math_atan2_rule(y, x):
     return angle, math_atan2_back
 
 
+@register_rule(math.fmod)
+def math_fmod_rule(x, y):
+    remainder = math.fmod(x, y)
+
+    def math_fmod_back(dremainder):
+        # fmod(x, y) = x - y * trunc(x / y), and the quotient is constant between its jumps.
+        quotient = round((x - remainder) / y)
+        return unbroadcast(dremainder, x), unbroadcast(-dremainder * quotient, y)
+
+    return remainder, math_fmod_back
+
+
 @register_rule(math.hypot)
 def math_hypot_rule(*coordinates):
     y = math.hypot(*coordinates)
