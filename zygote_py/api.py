@@ -91,7 +91,7 @@ def _finish(g, primal):
     if isinstance(g, list) and isinstance(primal, list):
         return [_finish(x, p) for x, p in zip(g, primal)]
     if isinstance(g, dict) and isinstance(primal, dict):
-        # The backward pass meets the keys in reverse; give them the primal's order.
+        # The backward pass meets the keys in reverse order, so give them the primal's order.
         ordered = [k for k in primal if k in g] + [k for k in g if k not in primal]
         return {k: _finish(g[k], primal.get(k)) for k in ordered}
     return g
@@ -150,7 +150,7 @@ def gradient(f, *args, **kwargs):
 
 
 def _scalar_gradient(f, y, grad):
-    """Return `grad`, or raise if `f` returned a tuple: only `withgradient` takes `(loss, extra)`."""
+    """Return `grad`, or raise if `f` returned a tuple, which only `withgradient` takes."""
     if type(y) is tuple:
         raise NonScalarOutputError(
             f"gradient needs {_name(f)} to return a real scalar, but it returned a tuple of "

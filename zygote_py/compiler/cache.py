@@ -66,7 +66,7 @@ def _captured_kinds(fn):
     for cell in fn.__closure__ or ():
         try:
             kinds.append(is_inactive_value(cell.cell_contents))
-        except ValueError:  # an empty cell: the variable is not assigned yet
+        except ValueError:  # An empty cell: the variable is not assigned yet.
             kinds.append(None)
     return tuple(kinds)
 

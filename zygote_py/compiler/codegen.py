@@ -94,8 +94,8 @@ def bind(inner_code, binding_cells, user_fn):
     """Make a function of `inner_code` that reads `user_fn`'s globals and closure cells."""
     cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
     cells.update(binding_cells)
-    # A pullback form reaches the function it was bound to through this cell; a form
-    # transformed again keeps the cell it already has.
+    # A pullback form reaches the function it was bound to through this cell. A form that
+    # is transformed again keeps the cell it already has.
     cells.setdefault(FUNCTION_CELL, types.CellType(user_fn))
     closure = tuple(cells[name] for name in inner_code.co_freevars)
     fn = types.FunctionType(inner_code, user_fn.__globals__, inner_code.co_name,

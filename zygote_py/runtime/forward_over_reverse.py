@@ -101,7 +101,7 @@ class DropFirst:
 def pullback_form_jvp(f, df, fargs, dfargs, kwargs, dkwargs=None):
     """`dispatch.call(f, *fargs)` in forward mode: `((y, back), (dy, dback))`.
 
-    `dkwargs` holds the tangents of the keyword arguments, where there are any.
+    `dkwargs` contains the tangents of the keyword arguments, where there are any.
     """
     dkwargs = dkwargs or {}
     kind, target, info = resolve_pullback(f)
