@@ -13,7 +13,7 @@ import types
 
 import gast
 
-from . import fence, simplify
+from . import fence, inplace, simplify
 from .inline import InlineOperations
 from .activity import nested_free_names
 from .naming import (FUNCTION_CELL, OPERATOR_NAMES, VARIANT_CELL, const, load, marker_name,
@@ -155,6 +155,8 @@ class Reverse(InlineOperations):
         back_body.extend(backward)
         back_body.extend(self.epilogue())
         back_body = simplify.drop_known_none(back_body, set())
+        back_body, flag_inits = inplace.add_in_place(back_body, self.namer)
+        back_body = flag_inits + back_body
 
         back_name = self.namer.new("back")
         back_def = gast.FunctionDef(

@@ -175,6 +175,21 @@ def accumulate(a, b):
     return a + b
 
 
+def accumulate_owned(a, b, owned):
+    """Return `(a + b, owned)`: the sum, and whether only the caller refers to it.
+
+    `owned` is true when `a` is an array an earlier call returned as owned, which the
+    caller's variable alone refers to. Then an array `b` of the same shape and dtype is
+    added into `a` in place. Otherwise the sum is a new array, owned when it is a fresh ndarray.
+    """
+    if owned and type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape \
+            and a.dtype == b.dtype:
+        np.add(a, b, out=a)
+        return a, True
+    total = accumulate(a, b)
+    return total, type(total) is np.ndarray and total is not a and total is not b
+
+
 def scaled(g, factor):
     """Return the gradient of `x * factor` with respect to `x`, for a number `factor`.
 

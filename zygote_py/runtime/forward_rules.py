@@ -30,6 +30,18 @@ def _linear(fn, positions):
 
 
 register_forward_rule(accumulate, _linear(accumulate, (0, 1)))
+
+
+@register_forward_rule(namespace.accumulate_owned)
+def _accumulate_owned_forward(args, dargs, kwargs):
+    # The sum is linear in both gradients, and the tangents are added into new memory.
+    a, b, owned = args
+    da = dargs[0] if dargs else None
+    db = dargs[1] if len(dargs) > 1 else None
+    value = namespace.accumulate_owned(a, b, owned)
+    if da is None and db is None:
+        return value, None
+    return value, (accumulate(da, db), None)
 register_forward_rule(densify, _linear(densify, (0,)))
 register_forward_rule(namespace.scaled, _linear(namespace.scaled, (0,)))
 register_forward_rule(unbroadcast, _linear(unbroadcast, (0,)))
