@@ -5,9 +5,9 @@ After `simplify`, a contribution that may meet an earlier one still reads
 a parameter read in every pass of a loop allocates one per pass. This pass gives a gradient
 summed inside a loop a flag that is true when its array came from an earlier sum and nothing
 else refers to it. `__zp.accumulate_owned` then adds into that array in place. Every other
-assignment to the gradient clears the flag. The reverse pass guarantees the ownership: a gradient is read by
-its own adjoint only after its last contribution, and is reset to `None` before it is summed
-again.
+assignment to the gradient clears the flag. The reverse pass guarantees the ownership: a
+gradient is read by its own adjoint only after its last contribution, and is reset to `None`
+before it is summed again.
 """
 
 import gast
