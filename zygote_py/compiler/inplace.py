@@ -13,12 +13,17 @@ before it is summed again.
 import gast
 
 from .naming import RUNTIME, const, load, runtime_attr, store
+from .syntax_tree import walk
 
 
 def add_in_place(stmts, namer):
     """Return `(statements, flag initialisations)` with in-place sums where they repeat."""
     summed = set()
     _find_sums(stmts, summed)
+    if summed:
+        # A gradient also written some other way (an unpacking, a loop target) keeps plain
+        # sums, because that write would not clear its flag.
+        summed -= _other_writes(stmts)
     if not summed:
         return stmts, []
     flags = {name: namer.new(name + "_owned") for name in sorted(summed)}
@@ -62,6 +67,25 @@ def _find_sums(stmts, summed, in_loop=False):
         inner = in_loop or isinstance(stmt, (gast.For, gast.While))
         for block in _children(stmt):
             _find_sums(block, summed, inner)
+
+
+def _other_writes(stmts):
+    """Return the names written other than by an assignment to a single name."""
+    names = set()
+    for stmt in stmts:
+        for node in walk(stmt):
+            if isinstance(node, gast.Assign) and not (len(node.targets) == 1 and isinstance(
+                    node.targets[0], gast.Name)):
+                targets = node.targets
+            elif isinstance(node, (gast.AugAssign, gast.AnnAssign, gast.For)):
+                targets = [node.target]
+            elif isinstance(node, gast.Delete):
+                targets = node.targets
+            else:
+                continue
+            names |= {name.id for target in targets for name in walk(target)
+                      if isinstance(name, gast.Name)}
+    return names
 
 
 def _rewrite(stmts, flags):
