@@ -33,12 +33,19 @@ def add_in_place(stmts, namer):
     return stmts, inits
 
 
+def _assigned_name(stmt):
+    """Return `g` if `stmt` is an assignment to the single name `g`, else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    return None
+
+
 def _summed_name(stmt):
     """Return `g` if `stmt` is `g = (v if g is None else __zp.accumulate(g, v))`."""
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.IfExp)):
+    name = _assigned_name(stmt)
+    if name is None or not isinstance(stmt.value, gast.IfExp):
         return None
-    name = stmt.targets[0].id
     later = stmt.value.orelse
     if isinstance(later, gast.Call) and isinstance(later.func, gast.Attribute) \
             and later.func.attr == "accumulate" and isinstance(later.func.value, gast.Name) \
@@ -74,8 +81,7 @@ def _other_writes(stmts):
     names = set()
     for stmt in stmts:
         for node in walk(stmt):
-            if isinstance(node, gast.Assign) and not (len(node.targets) == 1 and isinstance(
-                    node.targets[0], gast.Name)):
+            if isinstance(node, gast.Assign) and _assigned_name(node) is None:
                 targets = node.targets
             elif isinstance(node, (gast.AugAssign, gast.AnnAssign, gast.For)):
                 targets = [node.target]
@@ -92,16 +98,16 @@ def _rewrite(stmts, flags):
     for stmt in stmts:
         for block in _children(stmt):
             _rewrite(block, flags)
-        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in flags):
+        name = _assigned_name(stmt)
+        if name not in flags:
             continue
-        name = stmt.targets[0].id
         value = stmt.value
         if isinstance(value, gast.Constant) and value.value is None:
             continue
         flag = flags[name]
+        summed = _summed_name(stmt) is not None
         stmt.targets = [gast.Tuple(elts=[store(name), store(flag)], ctx=gast.Store())]
-        if _summed_name(gast.Assign(targets=[load(name)], value=value, type_comment=None)):
+        if summed:
             contribution = value.orelse.args[1]
             value.body = gast.Tuple(elts=[value.body, const(False)], ctx=gast.Load())
             value.orelse = gast.Call(func=runtime_attr("accumulate_owned"),

@@ -111,18 +111,10 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs, dkwargs=None):
         # A bound method or a callable object: the plain function with the receiver first,
         # whose gradient is the callee's own.
         receiver = info
-        pair, dpair = pullback_form_jvp(target, None, (receiver,) + tuple(fargs),
-                                        (df,) + tuple(dfargs), kwargs, dkwargs)
-        y, back = pair
-        dy, dback = split_pair(dpair)
-        return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
+        return _drop_first(*pullback_form_jvp(target, None, (receiver,) + tuple(fargs),
+                                              (df,) + tuple(dfargs), kwargs, dkwargs))
     if kind == "rule":
-        pair, dpair = call(target, None, fargs, dfargs, kwargs, dkwargs)
-        y, back = pair
-        dy, dback = split_pair(dpair)
-        wrapper = dispatch._rule_back(back, len(fargs), bool(kwargs))
-        dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
-        return (y, wrapper), (dy, dwrapper)
+        return _rule_form_jvp(target, fargs, dfargs, kwargs, dkwargs)
     if kind == "python" and getattr(f, "__zygote_function__", None) is not None:
         return pullback_form_jvp(f.__zygote_function__, df, fargs, dfargs, kwargs, dkwargs)
     if kind == "python":
@@ -139,23 +131,32 @@ def pullback_form_jvp(f, df, fargs, dfargs, kwargs, dkwargs=None):
         "plain Python function, or register a rule with @zygote_py.adjoint")
 
 
+def _rule_form_jvp(rule, args, dargs, kwargs, dkwargs):
+    """Run `rule` in forward mode, its pullback wrapped as `dispatch.call` wraps it."""
+    pair, dpair = call(rule, None, args, dargs, kwargs, dkwargs)
+    y, back = pair
+    dy, dback = split_pair(dpair)
+    wrapper = dispatch._rule_back(back, len(args), bool(kwargs))
+    dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
+    return (y, wrapper), (dy, dwrapper)
+
+
+def _drop_first(pair, dpair):
+    """Wrap the pullback of a call with a receiver so it drops the receiver's entry."""
+    y, back = pair
+    dy, dback = split_pair(dpair)
+    return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
+
+
 def method_form_jvp(obj, dobj, name, margs, dmargs, kwargs, dkwargs=None):
     """`dispatch.call_method(obj, name, *margs)` in forward mode."""
     dkwargs = dkwargs or {}
     kind, target = resolve_method(obj, name)
     args, dargs = (obj,) + tuple(margs), (dobj,) + tuple(dmargs)
     if kind == "rule":
-        pair, dpair = call(target, None, args, dargs, kwargs, dkwargs)
-        y, back = pair
-        dy, dback = split_pair(dpair)
-        wrapper = dispatch._rule_back(back, len(args), bool(kwargs))
-        dwrapper = closure_tangent(("back", "count", "keywords"), (dback, None, None))
-        return (y, DropFirst(wrapper)), (dy, closure_tangent(("back",), (dwrapper,)))
+        return _drop_first(*_rule_form_jvp(target, args, dargs, kwargs, dkwargs))
     if kind == "python":
-        pair, dpair = pullback_form_jvp(target, None, args, dargs, kwargs, dkwargs)
-        y, back = pair
-        dy, dback = split_pair(dpair)
-        return (y, DropFirst(back)), (dy, closure_tangent(("back",), (dback,)))
+        return _drop_first(*pullback_form_jvp(target, None, args, dargs, kwargs, dkwargs))
     if kind == "attribute":
         # A function stored on the object (`self.activation(x)`): its own gradient, if
         # any, belongs to that field of the object.
