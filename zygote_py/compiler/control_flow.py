@@ -155,7 +155,7 @@ class _Lowering:
         return out, self.exit_after_loop(stmt, out)
 
     def exit_after_loop(self, stmt, out):
-        """Leave an enclosing loop after `stmt` if it returned; say whether it may exit.
+        """Leave an enclosing loop after `stmt` if it returned, and return whether it may exit.
 
         Appends to `out` the check that passes an early `return` on to the enclosing loop,
         and returns whether the statements after the loop need a guard.

@@ -265,20 +265,20 @@ class InlineOperations:
             type_comment=None), stmt)]
         forward += self.record(back_name)
         replay = self.replay(back_name)
-        kept_index = index
+        saved_index = index
         # An index assigned more than once, or a loop position the reverse pass made up
-        # (which has no count), is kept per read.
+        # (which has no count), is saved per read.
         if isinstance(index, gast.Name) and (self.assign_counts.get(index.id, 0) != 1
                                              or index.id == target):
-            kept = self.namer.new(index.id.lstrip("_") + "_saved")
-            forward.insert(0, gast.copy_location(_assign(kept, load(index.id)), stmt))
-            forward += self.record(kept)
-            replay = self.replay(kept) + replay
-            kept_index = load(kept)
+            saved_name = self.namer.new(index.id.lstrip("_") + "_saved")
+            forward.insert(0, gast.copy_location(_assign(saved_name, load(index.id)), stmt))
+            forward += self.record(saved_name)
+            replay = self.replay(saved_name) + replay
+            saved_index = load(saved_name)
 
         def body(g):
             gradient = _call(runtime_attr("subscript_pullback"), load(back_name), load(g),
-                             load(array.id), kept_index)
+                             load(array.id), saved_index)
             return self.accumulate_into(array, gradient)
 
         return forward, replay + self.adjoint(stmt, target, [array], body,

@@ -1,10 +1,11 @@
-"""Which local variables always hold a Python float or int, given which parameters are floats.
+"""Type inference of the locals that always hold a Python float or int.
 
 Takes the normalized body and the parameters that arrived as Python floats, and hands back
 the names that hold a Python float (or int) at every assignment. The reverse pass writes the
 adjoints of arithmetic on those names as plain arithmetic, with no runtime call and no
-broadcasting: a Python float is a scalar, and `float op float` returns a float for `+ - * / // %`, as does
-`float ** int`. `float ** float` is left out, because a negative base gives a complex number.
+broadcasting. A Python float is a scalar, and `float op float` returns a float for
+`+ - * / // %`, as does `float ** int`. `float ** float` is left out, because a negative
+base gives a complex number.
 
 The inference is flow-insensitive and iterates to a fixed point, so values carried around a
 loop are handled. A name bound any other way (a call, an unpacking, a loop target, an import,

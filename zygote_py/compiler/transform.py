@@ -139,7 +139,7 @@ class FrontEnd:
 
 
 class Variant(typing.NamedTuple):
-    """What a call site knows about the inputs.
+    """The facts a call site gives about the inputs of a function it calls.
 
     Some parameters, or every captured variable (the function `gradient` is called on
     directly, in the explicit style), carry no gradient; `float_params` arrived as Python

@@ -72,7 +72,8 @@ class FunctionBack:
         grads = self.back(dy)
         if self.kwargs or self.info.has_varargs or len(self.args) != self.info.positional_count:
             return dispatch._to_call_site(self.info, grads, self.args, self.kwargs)
-        return (grads[0],) + tuple(dispatch.match_gradient(g, a) for g, a in zip(grads[1:], self.args))
+        matched = (dispatch.match_gradient(g, a) for g, a in zip(grads[1:], self.args))
+        return (grads[0],) + tuple(matched)
 
 
 class AttributeBack:

@@ -10,10 +10,10 @@ from .dispatch import getattr_ as getattr  # noqa: A001 - the name generated cod
 from .params import implicit_accumulate
 from ..rules.builtins import binary_pullback, subscript, subscript_pullback, unary_pullback
 
-__all__ = ["accumulate", "accumulate_owned", "append", "binary_pullback", "build_dict", "build_sequence", "call",
-           "call_masked", "call_method", "call_method_packed", "call_packed", "check_inplace",
-           "check_out", "closure_cotangent", "copyto", "densify", "dict_cotangent",
-           "field_cotangent", "getattr", "implicit_accumulate", "iterate", "mutating_call",
-           "power_scaled", "rebound", "run_rule_pullback", "scaled", "sequence_cotangent",
-           "setitem", "subscript", "subscript_pullback", "ufunc_at", "unary_pullback",
-           "unpack"]
+__all__ = ["accumulate", "accumulate_owned", "append", "binary_pullback", "build_dict",
+           "build_sequence", "call", "call_masked", "call_method", "call_method_packed",
+           "call_packed", "check_inplace", "check_out", "closure_cotangent", "copyto", "densify",
+           "dict_cotangent", "field_cotangent", "getattr", "implicit_accumulate", "iterate",
+           "mutating_call", "power_scaled", "rebound", "run_rule_pullback", "scaled",
+           "sequence_cotangent", "setitem", "subscript", "subscript_pullback", "ufunc_at",
+           "unary_pullback", "unpack"]
